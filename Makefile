@@ -1,0 +1,69 @@
+# tweets-etl: `make help` lists what you can do. Every target works from a fresh clone.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CLI := $(VENV)/bin/tweets-etl
+ENV ?= local
+VAR_DIR ?= var
+PYTEST_ARGS ?=
+STAMP := $(VENV)/.installed
+
+export TWEETS_ETL_VAR_DIR := $(abspath $(VAR_DIR))
+
+.PHONY: help
+help: ## Show this help
+	@echo "tweets-etl: ChatGPT tweets from the X API to a Hive star schema with PySpark"
+	@echo
+	@echo "Start here:  make run   (whole pipeline on bundled sample data)"
+	@echo "             make test  (lint + the full test suite)"
+	@echo
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo
+	@echo "Variables: ENV=$(ENV) VAR_DIR=$(VAR_DIR) PYTHON=$(PYTHON) PYTEST_ARGS='...'"
+
+$(STAMP): setup.py
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+.PHONY: install
+install: $(STAMP) ## Make the virtual environment (.venv) and install the package with every extra
+
+.PHONY: run
+run: $(STAMP) ## Run the whole pipeline (bundled sample data when no input is configured)
+	$(CLI) run --env $(ENV)
+
+.PHONY: sample
+sample: $(STAMP) ## Write the seeded sample raw pages to var/sample
+	$(CLI) sample --env $(ENV)
+
+.PHONY: test
+test: lint ## Lint, then run every test (unit, Hive, SFTP, cluster, browser)
+	@bash scripts/pytest.sh $(PY) $(PYTEST_ARGS)
+
+.PHONY: test-unit
+test-unit: $(STAMP) ## Only the fast unit tests
+	@bash scripts/pytest.sh $(PY) tests/unit $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: $(STAMP) ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+.PHONY: format
+format: $(STAMP) ## Apply ruff formatting and safe fixes
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+.PHONY: clean
+clean: ## Remove build output (dist/, caches); keeps var/ (your data)
+	rm -rf dist build *.egg-info .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
+
+.PHONY: clean-var
+clean-var: ## Delete all runtime data under VAR_DIR (warehouse, metastore, raw files)
+	rm -rf $(VAR_DIR)

@@ -1,0 +1,56 @@
+"""tweets-etl: what people say about ChatGPT on X, from the X API to a Hive star schema with PySpark.
+
+Extras keep each box lean:
+  collect   the collector box (tweepy; no Java, no Spark)
+  ship      the SFTP shipper (paramiko)
+  pipeline  what Spark executors need (sentiment, Arrow for pandas UDFs); packed by `make package`
+  local     pipeline + pyspark 3.5 for a laptop; on a cluster spark-submit provides Spark instead
+  dev       everything, plus the test and lint tools
+"""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+ROOT = Path(__file__).parent
+VERSION = {}
+exec((ROOT / "tweets_etl" / "__init__.py").read_text(encoding="utf-8"), VERSION)
+
+PIPELINE = [
+    "vaderSentiment>=3.3.2,<4",
+    # pandas_udf needs pandas and Arrow; Spark 3.5 is not built for NumPy 2 or pandas 3.
+    "pandas>=1.5,<3",
+    "numpy>=1.22,<2",
+    "pyarrow>=10",
+]
+COLLECT = ["tweepy>=4.14,<5", "tqdm>=4.64"]
+SHIP = ["paramiko>=3.4,<6", "tqdm>=4.64"]
+LOCAL = ["pyspark>=3.5,<3.6", *PIPELINE]
+DEV = sorted({*LOCAL, *COLLECT, *SHIP, "pytest>=7.4", "chispa>=0.10", "ruff>=0.6"})
+
+setup(
+    name="tweets-etl",
+    version=VERSION["__version__"],
+    description="What people say about ChatGPT on X: collector, SFTP shipper and a PySpark Hive star schema",
+    long_description=(ROOT / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.9",
+    packages=find_packages(include=["tweets_etl", "tweets_etl.*"]),
+    include_package_data=True,
+    install_requires=["pyyaml>=5.4"],
+    extras_require={
+        "collect": COLLECT,
+        "ship": SHIP,
+        "pipeline": PIPELINE,
+        "local": LOCAL,
+        "dev": DEV,
+    },
+    entry_points={"console_scripts": ["tweets-etl=tweets_etl.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3.9",
+        "Programming Language :: Python :: 3.11",
+        "Topic :: Database",
+    ],
+)

@@ -1,0 +1,1 @@
+"""Sub-commands of ``tweets-etl``: each module has ``register(subparsers, parents)``."""

@@ -1,0 +1,43 @@
+"""Logging for people: short lines on stderr, and secrets from the environment never printed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+# Values of these variables are masked wherever they would appear in a log line.
+SECRET_ENV_VARS = (
+    "X_BEARER_TOKEN",
+    "TWITTER_BEARER_TOKEN",
+    "TWEETS_ETL_SFTP_PASSWORD",
+    "TWEETS_ETL_SFTP_KEY_PASSPHRASE",
+)
+_MASK = "***"
+
+
+class RedactSecrets(logging.Filter):
+    """Replace any secret value from the environment with *** before a record is written."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secrets = [os.environ[name] for name in SECRET_ENV_VARS if len(os.environ.get(name, "")) >= 6]
+        if secrets:
+            message = record.getMessage()
+            for secret in secrets:
+                message = message.replace(secret, _MASK)
+            record.msg, record.args = message, None
+        return True
+
+
+def setup_logging(verbosity: int = 0) -> None:
+    """verbosity: -1 quiet (warnings), 0 normal (info), 1+ debug."""
+    level = logging.WARNING if verbosity < 0 else logging.DEBUG if verbosity > 0 else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-5s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.addFilter(RedactSecrets())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Third-party chatter stays out of a normal run.
+    for noisy in ("py4j", "paramiko", "urllib3", "requests_oauthlib", "oauthlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,83 @@
+"""The one SparkSession factory: Hive support, UTC, dynamic partition overwrite, conf from Config."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Dict, Optional
+
+from tweets_etl.config import Config
+from tweets_etl.errors import TweetsEtlError
+
+# Settings every run relies on for correctness, whatever the environment file says.
+REQUIRED_CONF: Dict[str, str] = {
+    "spark.sql.session.timeZone": "UTC",
+    # A batch rewrites only the partitions it touches; the rest of a table is left alone.
+    "spark.sql.sources.partitionOverwriteMode": "dynamic",
+    "hive.exec.dynamic.partition": "true",
+    "hive.exec.dynamic.partition.mode": "nonstrict",
+    "spark.sql.adaptive.enabled": "true",
+}
+
+
+def session_conf(config: Config) -> Dict[str, str]:
+    """All Spark settings this config implies (exposed for `make submit`, which passes them as --conf)."""
+    conf = {"spark.sql.shuffle.partitions": str(config.spark.shuffle_partitions)}
+    conf.update(REQUIRED_CONF)
+    if config.warehouse.metastore == "embedded":
+        conf.update(embedded_metastore_conf(config.var_path))
+    conf.update(config.spark.conf)
+    return conf
+
+
+def embedded_metastore_conf(var_dir: Path) -> Dict[str, str]:
+    """Derby metastore and warehouse folder under the var dir: a laptop needs nothing else."""
+    metastore = var_dir / "metastore"
+    log4j = Path(__file__).resolve().parents[1] / "conf" / "spark" / "log4j2.properties"
+    java_options = f"-Dderby.system.home={metastore}"
+    if log4j.is_file():
+        java_options += f" -Dlog4j.configurationFile=file:{log4j}"
+    return {
+        "spark.sql.warehouse.dir": str(var_dir / "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={metastore / 'metastore_db'};create=true"
+        ),
+        "spark.driver.extraJavaOptions": java_options,
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+    }
+
+
+def launched_by_spark_submit() -> bool:
+    """True inside spark-submit, which owns the JVM, the master and the deploy mode."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def require_java() -> None:
+    if launched_by_spark_submit() or os.environ.get("JAVA_HOME") or shutil.which("java"):
+        return
+    raise TweetsEtlError(
+        "Java was not found: install a JDK 8, 11 or 17 (e.g. apt-get install openjdk-17-jre-headless) "
+        "or set JAVA_HOME"
+    )
+
+
+def build_spark(config: Config, *, app_name: Optional[str] = None):
+    """Return the session for this run; inside spark-submit it joins the session spark-submit made."""
+    require_java()
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName(app_name or config.spark.app_name).enableHiveSupport()
+    if not launched_by_spark_submit():
+        builder = builder.master(config.spark.master)
+        # Executors on this machine must run the same interpreter and packages as the driver.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        if config.warehouse.metastore == "embedded":
+            (config.var_path / "metastore").mkdir(parents=True, exist_ok=True)
+    for key, value in session_conf(config).items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel(config.spark.log_level)
+    return session
