@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import pkgutil
 import sys
+from types import ModuleType
 from typing import List, Optional, Sequence
 
 from tweets_etl import __version__
@@ -13,10 +15,9 @@ from tweets_etl.config import load_config
 from tweets_etl.errors import TweetsEtlError
 from tweets_etl.logs import setup_logging
 
-# Each module in tweets_etl.commands registers one sub-command. They import their heavy
-# dependencies (pyspark, tweepy, paramiko) inside the handler, so --help stays instant and the
-# collector box, which has no Java, can still run `collect` and `ship`.
-COMMAND_MODULES = ()
+# Each module in tweets_etl.commands registers one sub-command and says where it sorts in --help
+# (ORDER). They import their heavy dependencies (pyspark, tweepy, paramiko) inside the handler, so
+# --help stays instant and the collector box, which has no Java, can still run `collect` and `ship`.
 
 DESCRIPTION = """\
 What people say about ChatGPT on X: collect raw API pages, ship them to the edge node, and build a
@@ -57,9 +58,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tweets-etl {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     parents = [common_options()]
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"tweets_etl.commands.{name}").register(subparsers, parents)
+    for module in command_modules():
+        module.register(subparsers, parents)
     return parser
+
+
+def command_modules() -> List[ModuleType]:
+    import tweets_etl.commands as package
+
+    modules = [
+        importlib.import_module(f"{package.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(package.__path__)
+        if not info.name.startswith("_")
+    ]
+    return sorted(modules, key=lambda module: (getattr(module, "ORDER", 100), module.__name__))
 
 
 def parse_overrides(pairs: Sequence[str]) -> dict:
