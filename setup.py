@@ -26,7 +26,8 @@ PIPELINE = [
 COLLECT = ["tweepy>=4.14,<5", "tqdm>=4.64"]
 SHIP = ["paramiko>=3.4,<6", "tqdm>=4.64"]
 LOCAL = ["pyspark>=3.5,<3.6", *PIPELINE]
-DEV = sorted({*LOCAL, *COLLECT, *SHIP, "pytest>=7.4", "chispa>=0.10", "ruff>=0.6"})
+TEST = ["pytest>=7.4", "chispa>=0.10", "ruff>=0.6", "responses>=0.23", "lxml>=4.9", "venv-pack>=0.2"]
+DEV = sorted({*LOCAL, *COLLECT, *SHIP, *TEST})
 
 setup(
     name="tweets-etl",
