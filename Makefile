@@ -13,6 +13,9 @@ STAMP := $(VENV)/.installed
 
 export TWEETS_ETL_VAR_DIR := $(abspath $(VAR_DIR))
 
+# Cluster, reporting and benchmark targets live in their own files; `make help` lists them all.
+-include mk/*.mk
+
 .PHONY: help
 help: ## Show this help
 	@echo "tweets-etl: ChatGPT tweets from the X API to a Hive star schema with PySpark"
