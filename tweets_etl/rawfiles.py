@@ -145,6 +145,7 @@ class RawPageWriter:
         rotate_bytes: int = 64 * 1024 * 1024,
         manifest_extra: Optional[Dict[str, Any]] = None,
         compresslevel: int = 6,
+        started_at: Optional[datetime] = None,
     ) -> None:
         self.out_dir = Path(out_dir)
         self.prefix = prefix
@@ -154,7 +155,7 @@ class RawPageWriter:
         self.compresslevel = compresslevel
         self.finished: List[Path] = []
         self._sequence = 0
-        self._stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        self._stamp = (started_at or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
         self._raw = None
         self._gzip = None
         self._stats: Optional[FileStats] = None

@@ -16,8 +16,6 @@ REQUIRED_CONF: Dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",
     # A batch rewrites only the partitions it touches; the rest of a table is left alone.
     "spark.sql.sources.partitionOverwriteMode": "dynamic",
-    "hive.exec.dynamic.partition": "true",
-    "hive.exec.dynamic.partition.mode": "nonstrict",
     "spark.sql.adaptive.enabled": "true",
 }
 

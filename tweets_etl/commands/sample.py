@@ -1,0 +1,56 @@
+"""`tweets-etl sample`: write the seeded, realistic sample of raw X API pages about ChatGPT."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Optional
+
+from tweets_etl.config import Config
+
+ORDER = 15
+_MARKER = ".sample.json"
+
+
+def register(subparsers, parents) -> None:
+    parser = subparsers.add_parser(
+        "sample",
+        parents=parents,
+        help="write seeded sample raw pages (what `make run` uses when there is no input)",
+        description="Write realistic raw X API v2 pages about ChatGPT, the same bytes for the same seed.",
+    )
+    parser.add_argument("--out", help="output folder (default: VAR_DIR/sample)")
+    parser.add_argument("--tweets", type=int, help="how many tweets (default: pipeline.sample_tweets)")
+    parser.add_argument("--seed", type=int, help="random seed (default: pipeline.sample_seed)")
+    parser.add_argument("--files", type=int, default=3, help="how many raw files to spread them over")
+    parser.set_defaults(handler=handle)
+
+
+def ensure_sample(config: Config, out: Optional[Path] = None, **overrides) -> Path:
+    """Generate the sample into ``out`` unless the same sample is already there."""
+    from tweets_etl.sample.generator import SampleSpec, write_sample
+
+    out = Path(out or config.var_subdir("sample"))
+    spec = replace(
+        SampleSpec(tweets=config.pipeline.sample_tweets, seed=config.pipeline.sample_seed), **overrides
+    )
+    wanted = {"tweets": spec.tweets, "seed": spec.seed, "files": spec.files}
+    marker = out / _MARKER
+    if marker.is_file() and json.loads(marker.read_text()) == wanted:
+        return out
+    if out.is_dir():
+        for old in out.iterdir():
+            if old.is_file():
+                old.unlink()
+    write_sample(out, spec)
+    marker.write_text(json.dumps(wanted))
+    return out
+
+
+def handle(args, config: Config) -> int:
+    overrides = {key: value for key, value in (("tweets", args.tweets), ("seed", args.seed)) if value}
+    out = ensure_sample(config, Path(args.out) if args.out else None, files=args.files, **overrides)
+    files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    print(f"sample written to {out}: {len(files)} files")
+    return 0

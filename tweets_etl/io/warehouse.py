@@ -1,0 +1,138 @@
+"""Hive tables: DDL from the data dictionary, partition overwrites, and stage-then-swap rewrites.
+
+Writes go through ``insertInto`` with dynamic partition overwrite, so a batch replaces exactly the
+partitions its data touches and leaves the rest of a table alone. A table that must be rewritten
+from itself (a dimension merged with its new members) is first written to ``<table>__next``, then
+swapped in: Spark cannot overwrite a table it is reading in the same plan.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Dict, Iterable, List, Optional
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from tweets_etl.config import identifier
+from tweets_etl.errors import TweetsEtlError
+from tweets_etl.tables import TABLES, VIEWS, Table
+
+log = logging.getLogger(__name__)
+
+
+class SchemaDriftError(TweetsEtlError):
+    """A table in Hive, or a DataFrame about to be written, does not match the data dictionary."""
+
+
+def _quote(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def create_table_sql(db: str, table: Table, table_format: str, name: Optional[str] = None) -> str:
+    columns = ",\n  ".join(
+        f"`{field.name}` {field.dataType.simpleString()} COMMENT '{_quote(field.metadata.get('comment', ''))}'"
+        for field in table.schema.fields
+    )
+    partition = f"\nPARTITIONED BY ({table.partition_by})" if table.partition_by else ""
+    return (
+        f"CREATE TABLE IF NOT EXISTS {db}.{name or table.name} (\n  {columns}\n)\n"
+        f"USING {table_format}{partition}\nCOMMENT '{_quote(table.comment)}'"
+    )
+
+
+def _shape(schema: T.StructType) -> List[tuple]:
+    """Names and types, ignoring nullability and comments (Spark relaxes nullability on write)."""
+    return [(field.name, _strip(field.dataType)) for field in schema.fields]
+
+
+def _strip(kind: T.DataType) -> str:
+    return kind.simpleString()
+
+
+class Warehouse:
+    """The pipeline's Hive database and every table in it."""
+
+    def __init__(self, spark: SparkSession, database: str, table_format: str = "parquet") -> None:
+        self.spark = spark
+        self.db = identifier(database, key="warehouse.database")
+        self.format = table_format
+
+    def name(self, table: str) -> str:
+        return f"{self.db}.{identifier(table, key='table name')}"
+
+    def ensure(self, tables: Iterable[Table] = (), views: Optional[Dict[str, str]] = None) -> None:
+        """Create the database, the given tables (default: all) and the views, if missing."""
+        self.spark.sql(
+            f"CREATE DATABASE IF NOT EXISTS {self.db} COMMENT 'What people say about ChatGPT on X'"
+        )
+        for table in list(tables) or list(TABLES.values()):
+            if self.exists(table.name):
+                self._check_drift(table)
+            else:
+                self.spark.sql(create_table_sql(self.db, table, self.format))
+        for view, sql in (VIEWS if views is None else views).items():
+            self.spark.sql(f"CREATE OR REPLACE VIEW {self.name(view)} AS {sql.format(db=self.db)}")
+
+    def exists(self, table: str) -> bool:
+        return self.spark.catalog.tableExists(f"{self.db}.{table}")
+
+    def _check_drift(self, table: Table) -> None:
+        stored = self.spark.table(self.name(table.name)).schema
+        if _shape(stored) != _shape(table.schema):
+            missing = sorted(set(table.columns) - set(stored.fieldNames()))
+            raise SchemaDriftError(
+                f"table {self.name(table.name)} was created by another version of tweets-etl "
+                f"(columns differ{': missing ' + ', '.join(missing) if missing else ''}); drop it "
+                "(it is rebuilt from raw files) or set warehouse.database to a new database"
+            )
+
+    def read(self, table: Table) -> DataFrame:
+        return self.spark.table(self.name(table.name))
+
+    def read_partitions(self, table: Table, values: DataFrame) -> DataFrame:
+        """Rows of ``table`` whose partition value is in ``values`` (a one-column DataFrame, small)."""
+        key = table.partition_by
+        wanted = values.select(F.col(values.columns[0]).alias(key)).distinct()
+        # A broadcast semi-join lets Spark prune partitions at run time (dynamic partition pruning).
+        return self.read(table).join(F.broadcast(wanted), on=key, how="left_semi")
+
+    def conform(self, df: DataFrame, table: Table) -> DataFrame:
+        """Columns in the table's order; refuse anything that would change the table's shape."""
+        missing = [name for name in table.columns if name not in df.columns]
+        extra = [name for name in df.columns if name not in table.columns]
+        if missing or extra:
+            raise SchemaDriftError(
+                f"{table.name}: DataFrame columns differ (missing {missing}, unexpected {extra})"
+            )
+        ordered = df.select(*table.columns)
+        if _shape(ordered.schema) != _shape(table.schema):
+            diffs = [
+                f"{a[0]} {a[1]} != {b[1]}"
+                for a, b in zip(_shape(ordered.schema), _shape(table.schema))
+                if a != b
+            ]
+            raise SchemaDriftError(
+                f"{table.name}: column types differ from the dictionary: {'; '.join(diffs)}"
+            )
+        return ordered
+
+    def overwrite_partitions(self, df: DataFrame, table: Table) -> None:
+        """Replace exactly the partitions present in ``df`` (the whole table when unpartitioned)."""
+        self.conform(df, table).write.insertInto(self.name(table.name), overwrite=True)
+
+    def append(self, df: DataFrame, table: Table) -> None:
+        self.conform(df, table).write.insertInto(self.name(table.name), overwrite=False)
+
+    def swap_in(self, df: DataFrame, table: Table) -> None:
+        """Rewrite ``table`` (or the partitions in ``df``) from a plan that reads the table itself."""
+        staging = f"{table.name}__next"
+        self.spark.sql(f"DROP TABLE IF EXISTS {self.name(staging)}")
+        self.spark.sql(create_table_sql(self.db, table, self.format, name=staging))
+        self.conform(df, table).write.insertInto(self.name(staging), overwrite=True)
+        self.spark.table(self.name(staging)).write.insertInto(self.name(table.name), overwrite=True)
+        self.spark.sql(f"DROP TABLE IF EXISTS {self.name(staging)}")
+
+    def count(self, table: Table) -> int:
+        return self.read(table).count()

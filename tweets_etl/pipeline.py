@@ -1,0 +1,265 @@
+"""The batch pipeline: ingest -> stage -> enrich -> model -> check, each stage reading what the last wrote.
+
+A batch is a set of raw files. Its id is a fingerprint of their names and sizes, so running the same
+files again is the same batch: every stage then rewrites exactly what it wrote before, and the
+tables end up with the same contents. Stages can also run alone (``--stages``, ``jobs/*.py``): they
+find their batch by the same fingerprint.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from tweets_etl import quality
+from tweets_etl.config import PIPELINE_STAGES, Config
+from tweets_etl.errors import QualityGateError, TweetsEtlError
+from tweets_etl.io import seeds
+from tweets_etl.io.raw import RawInputs, find_raw_files, prepare_inputs, read_raw_lines
+from tweets_etl.io.warehouse import Warehouse
+from tweets_etl.tables import (
+    BRIDGE_TWEET_HASHTAGS,
+    DIM_DATES,
+    DIM_HASHTAGS,
+    DIM_LANGUAGES,
+    DIM_LOCATIONS,
+    DIM_SOURCES,
+    DIM_TIMES,
+    DIM_TWEET_TYPES,
+    DIM_USERS,
+    ETL_RUNS,
+    FCT_TWEETS,
+    RAW_RECORDS,
+    STG_TWEETS,
+)
+from tweets_etl.transforms import dimensions, facts
+from tweets_etl.transforms.ingest import parse_raw_lines
+from tweets_etl.transforms.staging import created_at, dedupe_tweets, stage_tweets
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    """What a run did; becomes one row of etl_runs and the summary printed at the end."""
+
+    run_id: str
+    batch_id: str
+    env: str
+    stages: List[str]
+    input_files: List[str]
+    started_at: datetime
+    finished_at: Optional[datetime] = None
+    status: str = "running"
+    message: Optional[str] = None
+    counts: Dict[str, int] = field(default_factory=dict)
+    rejects_by_reason: Dict[str, int] = field(default_factory=dict)
+    stage_seconds: Dict[str, float] = field(default_factory=dict)
+    checks: List[quality.CheckResult] = field(default_factory=list)
+    is_reconciled: Optional[bool] = None
+
+
+@dataclass
+class BatchContext:
+    spark: SparkSession
+    config: Config
+    warehouse: Warehouse
+    raw: RawInputs
+    result: RunResult
+
+    @property
+    def batch_id(self) -> str:
+        return self.result.batch_id
+
+    def batch_records(self) -> DataFrame:
+        return self.warehouse.read(RAW_RECORDS).where(F.col("batch_id") == self.batch_id)
+
+    def batch_dates(self) -> DataFrame:
+        """The created_date partitions this batch touches (a handful of rows: one per day)."""
+        accepted = self.batch_records().where(F.col("reject_reason").isNull())
+        return accepted.select(F.to_date(created_at(F.col("tweet"))).alias("created_date")).distinct()
+
+
+def batch_id_for(raw: RawInputs) -> str:
+    return f"b{raw.batch_fingerprint[:16]}"
+
+
+def resolve_inputs(config: Config, inputs: Sequence[str]) -> List[str]:
+    """Explicit inputs, else pipeline.inputs from config, else the landing folder."""
+    chosen = list(inputs) or list(config.pipeline.inputs) or [str(config.var_subdir("landing"))]
+    return find_raw_files(chosen)
+
+
+def run_pipeline(
+    spark: SparkSession,
+    config: Config,
+    *,
+    inputs: Sequence[str],
+    stages: Sequence[str] = PIPELINE_STAGES,
+    on_stage: Optional[Callable[[str], None]] = None,
+) -> RunResult:
+    """Run the given stages for the batch made of ``inputs`` and record the run in etl_runs."""
+    files = resolve_inputs(config, inputs)
+    raw = prepare_inputs(files, recovery_dir=config.var_subdir("recovered"))
+    result = RunResult(
+        run_id=uuid.uuid4().hex[:12],
+        batch_id=batch_id_for(raw),
+        env=config.env,
+        stages=[stage for stage in PIPELINE_STAGES if stage in stages],
+        input_files=raw.names,
+        started_at=_now(),
+    )
+    warehouse = Warehouse(spark, config.warehouse.database, config.warehouse.table_format)
+    warehouse.ensure()
+    context = BatchContext(spark, config, warehouse, raw, result)
+    try:
+        for stage in result.stages:
+            if on_stage:
+                on_stage(stage)
+            began = time.monotonic()
+            spark.sparkContext.setJobGroup(stage, f"tweets-etl {stage} {result.batch_id}")
+            STAGES[stage](context)
+            result.stage_seconds[stage] = round(time.monotonic() - began, 2)
+        result.status = "succeeded"
+        failed = [check for check in result.checks if not check.passed]
+        if failed and config.pipeline.fail_on_gate:
+            result.status = "failed"
+            result.message = "data-quality gates failed: " + ", ".join(check.check_name for check in failed)
+    except TweetsEtlError as error:
+        result.status, result.message = "failed", str(error)
+        raise
+    except Exception as error:
+        result.status, result.message = (
+            "failed",
+            f"{type(error).__name__}: {str(error).splitlines()[0][:500]}",
+        )
+        raise
+    finally:
+        result.finished_at = _now()
+        _record_run(context)
+    if result.status == "failed":
+        raise QualityGateError(result.message or "the run failed")
+    return result
+
+
+def ingest(context: BatchContext) -> None:
+    """Raw files -> raw_records (the batch's partition, rewritten whole)."""
+    lines = read_raw_lines(context.spark, context.raw)
+    records = parse_raw_lines(lines, batch_id=context.batch_id)
+    unreadable = [(u.name, u.detail) for u in context.raw.unreadable]
+    if unreadable:
+        records = records.unionByName(_unreadable_rows(context, unreadable), allowMissingColumns=True)
+    context.warehouse.overwrite_partitions(records, RAW_RECORDS)
+    by_reason = context.batch_records().groupBy("reject_reason").count().collect()
+    counts = {row["reject_reason"]: row["count"] for row in by_reason}
+    context.result.counts["raw_records"] = sum(counts.values())
+    context.result.counts["accepted"] = counts.pop(None, 0)
+    context.result.rejects_by_reason = dict(sorted(counts.items()))
+    context.result.counts["rejects"] = sum(counts.values())
+
+
+def _unreadable_rows(context: BatchContext, rows: List[tuple]) -> DataFrame:
+    frame = context.spark.createDataFrame(rows, "source_file string, reject_detail string")
+    return frame.select(
+        F.lit(context.batch_id).alias("batch_id"),
+        "source_file",
+        F.lit("unreadable_file").alias("reject_reason"),
+        "reject_detail",
+        F.lit(0).alias("tweet_position"),
+    )
+
+
+def stage(context: BatchContext) -> None:
+    """raw_records (batch) -> stg_tweets: deduplicate, then merge into the touched date partitions."""
+    batch = dedupe_tweets(stage_tweets(context.batch_records()))
+    previous = context.warehouse.read_partitions(STG_TWEETS, context.batch_dates())
+    merged = dedupe_tweets(previous.unionByName(batch))
+    context.warehouse.swap_in(merged, STG_TWEETS)
+
+
+def enrich(context: BatchContext) -> None:
+    """stg_tweets (touched partitions) -> int_tweets_enriched. Wired in by the enrichment issue."""
+    log.info("enrich: sentiment and classification are not part of this build yet; nothing to do")
+
+
+def model(context: BatchContext) -> None:
+    """stg_tweets (touched partitions) -> dimensions, fct_tweets and bridge_tweet_hashtags."""
+    spark, warehouse = context.spark, context.warehouse
+    touched = warehouse.read_partitions(STG_TWEETS, context.batch_dates())
+    growing = (
+        (DIM_USERS, dimensions.build_dim_users),
+        (DIM_HASHTAGS, dimensions.build_dim_hashtags),
+        (DIM_SOURCES, dimensions.build_dim_sources),
+        (DIM_LOCATIONS, dimensions.build_dim_locations),
+    )
+    for table, build in growing:
+        warehouse.swap_in(build(touched, warehouse.read(table)), table)
+    languages = dimensions.build_dim_languages(seeds.languages(spark), touched, warehouse.read(DIM_LANGUAGES))
+    warehouse.swap_in(languages, DIM_LANGUAGES)
+    warehouse.overwrite_partitions(
+        dimensions.build_dim_tweet_types(seeds.tweet_types(spark)), DIM_TWEET_TYPES
+    )
+    warehouse.overwrite_partitions(dimensions.build_dim_dates(seeds.calendar_days(spark)), DIM_DATES)
+    warehouse.overwrite_partitions(dimensions.build_dim_times(seeds.minutes_of_day(spark)), DIM_TIMES)
+    warehouse.overwrite_partitions(facts.build_fct_tweets(touched), FCT_TWEETS)
+    warehouse.overwrite_partitions(facts.build_bridge_tweet_hashtags(touched), BRIDGE_TWEET_HASHTAGS)
+
+
+def check(context: BatchContext) -> None:
+    """Reconciliation and data-quality gates; results go to dq_results."""
+    report = quality.run_checks(context.warehouse, context.batch_records(), context.batch_dates())
+    context.result.checks = report.checks
+    context.result.counts.update(report.counts)
+    context.result.rejects_by_reason = report.rejects_by_reason
+    context.result.is_reconciled = report.is_reconciled
+    quality.write_results(context.warehouse, report, run_id=context.result.run_id, batch_id=context.batch_id)
+
+
+STAGES: Dict[str, Callable[[BatchContext], None]] = {
+    "ingest": ingest,
+    "stage": stage,
+    "enrich": enrich,
+    "model": model,
+    "check": check,
+}
+
+
+def _record_run(context: BatchContext) -> None:
+    result = context.result
+    row = {
+        "run_id": result.run_id,
+        "batch_id": result.batch_id,
+        "env": result.env,
+        "status": result.status,
+        "started_at": result.started_at,
+        "finished_at": result.finished_at,
+        "stages": result.stages,
+        "input_files": result.input_files,
+        "counts": result.counts,
+        "rejects_by_reason": result.rejects_by_reason,
+        "stage_seconds": result.stage_seconds,
+        "is_reconciled": result.is_reconciled,
+        "message": result.message,
+    }
+    try:
+        frame = context.spark.createDataFrame([row], ETL_RUNS.schema)
+        context.warehouse.append(frame, ETL_RUNS)
+    except Exception:  # recording must never hide the run's own outcome
+        log.warning("could not record the run in etl_runs", exc_info=True)
+
+
+def _now() -> datetime:
+    # Aware, so PySpark converts it as UTC whatever the machine's local time zone is.
+    return datetime.now(timezone.utc)
+
+
+def default_sample_dir(config: Config) -> Path:
+    return config.var_subdir("sample")

@@ -1,0 +1,65 @@
+"""The few lines a person reads at the end of a run."""
+
+from __future__ import annotations
+
+from typing import List
+
+from pyspark.sql import functions as F
+
+from tweets_etl.io.warehouse import Warehouse
+from tweets_etl.pipeline import RunResult
+from tweets_etl.tables import BRIDGE_TWEET_HASHTAGS, DIM_HASHTAGS, DIM_USERS, FCT_TWEETS, STG_TWEETS
+
+SUMMARY_TABLES = (FCT_TWEETS, STG_TWEETS, DIM_USERS, DIM_HASHTAGS, BRIDGE_TWEET_HASHTAGS)
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def run_summary(result: RunResult, warehouse: Warehouse) -> List[str]:
+    seconds = (result.finished_at - result.started_at).total_seconds()
+    stages = ", ".join(f"{name} {secs:.1f}s" for name, secs in result.stage_seconds.items())
+    lines = [f"batch {result.batch_id} {result.status} in {seconds:.1f}s ({stages})"]
+    counts = result.counts
+    if result.is_reconciled is not None:
+        mark = "reconciled" if result.is_reconciled else "NOT RECONCILED"
+        lines.append(
+            f"  raw records {_n(counts.get('raw_records', 0))} = staged {_n(counts.get('staged', 0))}"
+            f" + duplicates {_n(counts.get('duplicates', 0))} + rejects {_n(counts.get('rejects', 0))}: {mark}"
+        )
+    if result.rejects_by_reason:
+        lines.append("  rejects: " + ", ".join(f"{k} {_n(v)}" for k, v in result.rejects_by_reason.items()))
+    if result.checks:
+        failed = [c.check_name for c in result.checks if not c.passed]
+        lines.append(f"  quality gates: {len(result.checks) - len(failed)} passed, {len(failed)} failed")
+        lines.extend(f"    failed: {name}" for name in failed)
+    if not warehouse.exists(FCT_TWEETS.name):
+        return lines
+    sizes = " · ".join(
+        f"{t.name} {_n(warehouse.count(t))}" for t in SUMMARY_TABLES if warehouse.exists(t.name)
+    )
+    lines.append(f"  tables in {warehouse.db}: {sizes}")
+    top = (
+        warehouse.read(BRIDGE_TWEET_HASHTAGS)
+        .groupBy("hashtag_key")
+        .count()
+        .join(warehouse.read(DIM_HASHTAGS), on="hashtag_key", how="inner")
+        .orderBy(F.desc("count"), "hashtag")
+        .limit(5)
+        .collect()
+    )
+    if top:
+        lines.append("  top hashtags: " + " · ".join(f"#{r['hashtag']} {_n(r['count'])}" for r in top))
+    per_day = (
+        warehouse.read(FCT_TWEETS)
+        .groupBy("created_date")
+        .count()
+        .orderBy(F.desc("created_date"))
+        .limit(7)
+        .collect()
+    )
+    if per_day:
+        days = " · ".join(f"{r['created_date']:%m-%d} {_n(r['count'])}" for r in reversed(per_day))
+        lines.append(f"  tweets per day (latest 7): {days}")
+    return lines

@@ -1,0 +1,313 @@
+"""The warehouse's data dictionary: every table, its grain, partitioning, columns, types and comments.
+
+The Hive DDL is generated from these definitions, and the writer refuses a DataFrame whose columns
+differ from them, so the documentation cannot drift from what is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Optional, Tuple
+
+from pyspark.sql import types as T
+
+from tweets_etl.schemas import PLACE, TWEET, USER, column
+
+S, L, D, B, INT = T.StringType(), T.LongType(), T.DoubleType(), T.BooleanType(), T.IntegerType()
+TS, DT = T.TimestampType(), T.DateType()
+STRINGS = T.ArrayType(S)
+UNKNOWN_KEY = -1  # the surrogate key of every dimension's "unknown" member
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    comment: str
+    schema: T.StructType
+    partition_by: Optional[str] = None
+
+    @property
+    def columns(self) -> Tuple[str, ...]:
+        return tuple(self.schema.fieldNames())
+
+
+def _table(name: str, comment: str, *columns: T.StructField, partition_by: Optional[str] = None) -> Table:
+    fields = list(columns)
+    if partition_by:  # Spark keeps partition columns last; declaring them last keeps insertInto aligned
+        assert fields[-1].name == partition_by, f"{name}: partition column must be last"
+    return Table(name, comment, T.StructType(fields), partition_by)
+
+
+RAW_RECORDS = _table(
+    "raw_records",
+    "One row per raw record of a batch: a tweet occurrence, or an unusable line/page/tweet with a reason",
+    column("source_file", S, "name of the raw file the record came from"),
+    column("page_id", L, "xxhash64 of the raw line (the API page) the record came from"),
+    column("tweet_position", INT, "position of the tweet in its page's data list (0 for page-level rows)"),
+    column("retrieved_at", TS, "when the page was fetched from the API (UTC), from the provenance stamp"),
+    column("query_id", S, "which collector query produced the page"),
+    column("producer", S, "what wrote the page: tweets-etl collect/import/sample, or null for twarc"),
+    column("tweet_id", S, "the tweet's id as sent by the API"),
+    column("tweet", TWEET, "the tweet object as parsed with the declared schema"),
+    column("author", USER, "the author from the page's includes.users"),
+    column("place", PLACE, "the tagged place from the page's includes.places"),
+    column("referenced_tweet", TWEET, "the retweeted or quoted tweet from the page's includes.tweets"),
+    column("media_types", STRINGS, "types of the attached media (photo, video, animated_gif)"),
+    column("reject_reason", S, "null for a usable tweet, else why the record was quarantined"),
+    column("reject_detail", S, "the reject reason in words"),
+    column("raw_record", S, "the raw text of a quarantined record (null for usable tweets)"),
+    column("batch_id", S, "the batch (set of input files) the record was loaded with"),
+    partition_by="batch_id",
+)
+
+STG_TWEETS = _table(
+    "stg_tweets",
+    "Staged tweets: one row per tweet_id, typed and cleaned; the latest retrieved_at wins",
+    column("tweet_id", S, "X tweet id (natural key)", nullable=False),
+    column("created_at", TS, "when the tweet was posted (UTC)"),
+    column("created_at_source", S, "api, or snowflake_id when created_at was missing"),
+    column("author_id", S, "X user id of the author (null when unknown, e.g. CSV imports)"),
+    column("conversation_id", S, "id of the tweet that started the conversation"),
+    column("in_reply_to_user_id", S, "user id replied to"),
+    column("tweet_type", S, "original, retweet, quote or reply"),
+    column("retweeted_tweet_id", S, "id of the retweeted tweet"),
+    column("quoted_tweet_id", S, "id of the quoted tweet"),
+    column("replied_to_tweet_id", S, "id of the tweet replied to"),
+    column("lang", S, "BCP 47 language code from the API; und when undetermined or missing"),
+    column("source", S, "posting client (X stopped sending it in late 2022)"),
+    column("text", S, "full text: note_tweet for long posts, the original's for retweets; HTML unescaped"),
+    column("text_source", S, "where text came from: text, note_tweet, retweeted_tweet, truncated_retweet"),
+    column("hashtags", STRINGS, "hashtags, lowercase, without #, deduplicated"),
+    column("mentions", STRINGS, "mentioned usernames, lowercase"),
+    column("urls", STRINGS, "expanded URLs"),
+    column("media_types", STRINGS, "types of attached media"),
+    column("has_media", B, "true when media is attached"),
+    column("possibly_sensitive", B, "the API's sensitivity flag"),
+    column("like_count", L, "likes at collection time"),
+    column("retweet_count", L, "retweets at collection time"),
+    column("reply_count", L, "replies at collection time"),
+    column("quote_count", L, "quotes at collection time"),
+    column("bookmark_count", L, "bookmarks at collection time"),
+    column("impression_count", L, "impressions at collection time (null when the API did not send them)"),
+    column("author_username", S, "author's handle at collection time"),
+    column("author_name", S, "author's display name at collection time"),
+    column("author_description", S, "author's bio at collection time"),
+    column("author_location", S, "author's free-text profile location"),
+    column("author_created_at", TS, "when the author's account was created (UTC)"),
+    column("author_verified", B, "author verified flag"),
+    column("author_verified_type", S, "none, blue, business or government"),
+    column("author_protected", B, "author's account is protected"),
+    column("author_followers_count", L, "author's followers at collection time"),
+    column("author_following_count", L, "accounts the author follows at collection time"),
+    column("author_tweet_count", L, "author's tweets at collection time"),
+    column("author_listed_count", L, "lists the author is on at collection time"),
+    column("place_id", S, "tagged place id"),
+    column("place_full_name", S, "tagged place, e.g. 'London, England'"),
+    column("place_name", S, "tagged place short name"),
+    column("place_country", S, "tagged place country"),
+    column("place_country_code", S, "tagged place ISO country code"),
+    column("place_type", S, "city, admin, country, poi, neighborhood"),
+    column("retrieved_at", TS, "when the winning occurrence was fetched (UTC)"),
+    column("query_id", S, "collector query of the winning occurrence"),
+    column("batch_id", S, "batch of the winning occurrence"),
+    column("source_file", S, "raw file of the winning occurrence"),
+    column("page_id", L, "page of the winning occurrence"),
+    column("tweet_position", INT, "position on that page"),
+    column("created_date", DT, "partition: the UTC date the tweet was posted"),
+    partition_by="created_date",
+)
+
+DIM_USERS = _table(
+    "dim_users",
+    "Authors (type 1: latest attributes win); user_key -1 is the unknown author",
+    column("user_key", L, "surrogate key: xxhash64 of user_id", nullable=False),
+    column("user_id", S, "X user id (natural key)"),
+    column("username", S, "latest handle"),
+    column("display_name", S, "latest display name"),
+    column("description", S, "latest bio"),
+    column("location", S, "latest free-text profile location"),
+    column("account_created_at", TS, "when the account was created (UTC)"),
+    column("is_verified", B, "verified flag"),
+    column("verified_type", S, "none, blue, business or government"),
+    column("is_protected", B, "protected account"),
+    column("followers_count", L, "followers when last seen"),
+    column("following_count", L, "following when last seen"),
+    column("tweet_count", L, "tweets when last seen"),
+    column("listed_count", L, "lists when last seen"),
+    column("first_seen_at", TS, "first retrieved_at this user was seen at"),
+    column("last_seen_at", TS, "latest retrieved_at this user was seen at"),
+)
+
+DIM_DATES = _table(
+    "dim_dates",
+    "Calendar days 2006-2035; date_key -1 is the unknown date",
+    column("date_key", INT, "yyyymmdd", nullable=False),
+    column("full_date", DT, "the date"),
+    column("year", INT, "year"),
+    column("quarter", INT, "quarter 1-4"),
+    column("month", INT, "month 1-12"),
+    column("month_name", S, "January..December"),
+    column("day_of_month", INT, "1-31"),
+    column("day_of_week", INT, "1 = Monday ... 7 = Sunday (ISO)"),
+    column("day_name", S, "Monday..Sunday"),
+    column("week_of_year", INT, "ISO week number"),
+    column("is_weekend", B, "Saturday or Sunday"),
+)
+
+DIM_TIMES = _table(
+    "dim_times",
+    "Minutes of the day (UTC); time_key -1 is the unknown time",
+    column("time_key", INT, "hhmm", nullable=False),
+    column("hour", INT, "0-23"),
+    column("minute", INT, "0-59"),
+    column("day_part", S, "night (0-5), morning (6-11), afternoon (12-17), evening (18-23)"),
+)
+
+DIM_HASHTAGS = _table(
+    "dim_hashtags",
+    "Hashtags (lowercase); hashtag_key -1 is the unknown hashtag",
+    column("hashtag_key", L, "surrogate key: xxhash64 of hashtag", nullable=False),
+    column("hashtag", S, "lowercase hashtag without #"),
+    column("first_seen_date", DT, "first created_date it was used on"),
+)
+
+DIM_SOURCES = _table(
+    "dim_sources",
+    "Posting clients with device and OS parsed from the source label; source_key -1 is unknown",
+    column("source_key", L, "surrogate key: xxhash64 of source_name", nullable=False),
+    column("source_name", S, "the client label as sent by the API, e.g. 'Twitter for iPhone'"),
+    column("client", S, "client family: Twitter app, web, TweetDeck, scheduler, automation, other"),
+    column("device", S, "iPhone, iPad, Android, Mac, Web, Desktop, Server, unknown"),
+    column("os", S, "iOS, Android, macOS, Windows, Web, unknown"),
+    column("is_automated", B, "posted through a scheduler, bot or automation service"),
+)
+
+DIM_LOCATIONS = _table(
+    "dim_locations",
+    "Where a tweet came from: its tagged place, else its author's profile text; location_key -1 is unknown",
+    column("location_key", L, "surrogate key: xxhash64 of (location_source, natural id)", nullable=False),
+    column("location_source", S, "place, user_profile or unknown"),
+    column("place_id", S, "X place id (place only)"),
+    column("location_name", S, "place full name, or the profile location text"),
+    column("country", S, "country (place only)"),
+    column("country_code", S, "ISO country code (place only)"),
+    column("place_type", S, "city, admin, country, poi (place only)"),
+)
+
+DIM_LANGUAGES = _table(
+    "dim_languages",
+    "Languages as coded by X (BCP 47); und = undetermined",
+    column("language_key", L, "surrogate key: xxhash64 of language_code", nullable=False),
+    column("language_code", S, "code as sent by the API"),
+    column("language_name", S, "English name (the code itself when not in the seed list)"),
+)
+
+DIM_TWEET_TYPES = _table(
+    "dim_tweet_types",
+    "Original, retweet, quote, reply",
+    column("tweet_type_key", L, "surrogate key: xxhash64 of tweet_type", nullable=False),
+    column("tweet_type", S, "original, retweet, quote, reply or unknown"),
+    column("description", S, "what the type means"),
+    column("is_original_content", B, "the author wrote the text (not a retweet)"),
+)
+
+FCT_TWEETS = _table(
+    "fct_tweets",
+    "One row per tweet: foreign keys to every dimension and the tweet's measures at collection time",
+    column("tweet_id", S, "X tweet id (degenerate dimension)", nullable=False),
+    column("date_key", INT, "-> dim_dates", nullable=False),
+    column("time_key", INT, "-> dim_times", nullable=False),
+    column("user_key", L, "-> dim_users", nullable=False),
+    column("source_key", L, "-> dim_sources", nullable=False),
+    column("location_key", L, "-> dim_locations", nullable=False),
+    column("language_key", L, "-> dim_languages", nullable=False),
+    column("tweet_type_key", L, "-> dim_tweet_types", nullable=False),
+    column("created_at", TS, "when the tweet was posted (UTC)"),
+    column("like_count", L, "likes"),
+    column("retweet_count", L, "retweets"),
+    column("reply_count", L, "replies"),
+    column("quote_count", L, "quotes"),
+    column("bookmark_count", L, "bookmarks"),
+    column("impression_count", L, "impressions (null when unknown)"),
+    column("engagement_count", L, "likes + retweets + replies + quotes"),
+    column("engagement_rate", D, "engagement_count / impression_count (null without impressions)"),
+    column("author_followers_count", L, "the author's followers when the tweet was collected"),
+    column("hashtag_count", INT, "number of distinct hashtags"),
+    column("mention_count", INT, "number of distinct mentions"),
+    column("url_count", INT, "number of distinct URLs"),
+    column("has_media", B, "media attached"),
+    column("is_retweet", B, "tweet_type = retweet"),
+    column("retrieved_at", TS, "when the measures were collected (UTC)"),
+    column("batch_id", S, "batch that last loaded the tweet"),
+    column("created_date", DT, "partition: UTC date posted"),
+    partition_by="created_date",
+)
+
+BRIDGE_TWEET_HASHTAGS = _table(
+    "bridge_tweet_hashtags",
+    "Tweet x hashtag (many-to-many); one row per hashtag of a tweet",
+    column("tweet_id", S, "-> fct_tweets", nullable=False),
+    column("hashtag_key", L, "-> dim_hashtags", nullable=False),
+    column("created_date", DT, "partition: the tweet's created_date"),
+    partition_by="created_date",
+)
+
+ETL_RUNS = _table(
+    "etl_runs",
+    "One row per pipeline run: what it read, what it wrote, reconciliation, timings",
+    column("run_id", S, "unique id of the run"),
+    column("batch_id", S, "the batch the run loaded"),
+    column("env", S, "config environment"),
+    column("status", S, "succeeded or failed"),
+    column("started_at", TS, "UTC"),
+    column("finished_at", TS, "UTC"),
+    column("stages", STRINGS, "stages run"),
+    column("input_files", STRINGS, "names of the raw files"),
+    column("counts", T.MapType(S, L), "row counts by name: raw_records, staged, duplicates, rejects, ..."),
+    column("rejects_by_reason", T.MapType(S, L), "quarantined records by reason code"),
+    column("stage_seconds", T.MapType(S, D), "wall time per stage"),
+    column("is_reconciled", B, "raw records = staged + duplicates + rejects"),
+    column("message", S, "what went wrong, for failed runs"),
+)
+
+DQ_RESULTS = _table(
+    "dq_results",
+    "One row per data-quality check per run",
+    column("run_id", S, "-> etl_runs"),
+    column("batch_id", S, "batch checked"),
+    column("check_name", S, "e.g. unique:fct_tweets.tweet_id"),
+    column("table_name", S, "table checked"),
+    column("kind", S, "unique, not_null, relationship, accepted_values, reconciliation"),
+    column("failing_rows", L, "rows that break the rule (0 = pass)"),
+    column("passed", B, "true when failing_rows = 0"),
+    column("checked_at", TS, "UTC"),
+)
+
+TABLES: Dict[str, Table] = {
+    table.name: table
+    for table in (
+        RAW_RECORDS,
+        STG_TWEETS,
+        DIM_USERS,
+        DIM_DATES,
+        DIM_TIMES,
+        DIM_HASHTAGS,
+        DIM_SOURCES,
+        DIM_LOCATIONS,
+        DIM_LANGUAGES,
+        DIM_TWEET_TYPES,
+        FCT_TWEETS,
+        BRIDGE_TWEET_HASHTAGS,
+        ETL_RUNS,
+        DQ_RESULTS,
+    )
+}
+
+# Views over raw_records: one physical write in ingest, two readable tables for people.
+VIEWS: Dict[str, str] = {
+    "raw_tweets": "SELECT * FROM {db}.raw_records WHERE reject_reason IS NULL",
+    "raw_rejects": (
+        "SELECT batch_id, source_file, page_id, tweet_position, retrieved_at, tweet_id, reject_reason,"
+        " reject_detail, raw_record FROM {db}.raw_records WHERE reject_reason IS NOT NULL"
+    ),
+}

@@ -1,0 +1,56 @@
+"""Fact and bridge builders: foreign keys are computed from natural keys, never looked up."""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from tweets_etl.tables import BRIDGE_TWEET_HASHTAGS, FCT_TWEETS
+from tweets_etl.transforms.dimensions import location_key
+from tweets_etl.transforms.keys import date_key, surrogate_key, time_key
+
+
+def build_fct_tweets(stg_df: DataFrame) -> DataFrame:
+    """Grain: one row per tweet. Columns: ``fct_tweets`` (see tweets_etl.tables)."""
+    interactions = [F.col(name) for name in ("like_count", "retweet_count", "reply_count", "quote_count")]
+    engagement = F.when(
+        interactions[0].isNotNull(), sum(F.coalesce(count, F.lit(0)) for count in interactions)
+    ).cast("bigint")
+    impressions = F.col("impression_count")
+    fct = stg_df.select(
+        "tweet_id",
+        date_key(F.col("created_at")).alias("date_key"),
+        time_key(F.col("created_at")).alias("time_key"),
+        surrogate_key(F.col("author_id")).alias("user_key"),
+        surrogate_key(F.col("source")).alias("source_key"),
+        location_key(F.col("place_id"), F.col("author_location")).alias("location_key"),
+        surrogate_key(F.col("lang")).alias("language_key"),
+        surrogate_key(F.col("tweet_type")).alias("tweet_type_key"),
+        "created_at",
+        "like_count",
+        "retweet_count",
+        "reply_count",
+        "quote_count",
+        "bookmark_count",
+        "impression_count",
+        engagement.alias("engagement_count"),
+        F.when(impressions > 0, engagement / impressions).alias("engagement_rate"),
+        "author_followers_count",
+        F.size("hashtags").alias("hashtag_count"),
+        F.size("mentions").alias("mention_count"),
+        F.size("urls").alias("url_count"),
+        "has_media",
+        (F.col("tweet_type") == "retweet").alias("is_retweet"),
+        "retrieved_at",
+        "batch_id",
+        "created_date",
+    )
+    return fct.select(*FCT_TWEETS.columns)
+
+
+def build_bridge_tweet_hashtags(stg_df: DataFrame) -> DataFrame:
+    """Grain: one row per (tweet, hashtag)."""
+    bridge = stg_df.select("tweet_id", F.explode("hashtags").alias("hashtag"), "created_date").select(
+        "tweet_id", surrogate_key(F.col("hashtag")).alias("hashtag_key"), "created_date"
+    )
+    return bridge.select(*BRIDGE_TWEET_HASHTAGS.columns)

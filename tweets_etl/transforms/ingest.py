@@ -1,0 +1,156 @@
+"""Raw lines -> raw records: one row per tweet occurrence, or per line/page/tweet that cannot be used.
+
+This is the only pass over the raw JSON. Each line is parsed once with the declared page schema;
+only lines that do not fit it (a filtered-stream line whose ``data`` is one object, a field of the
+wrong type, broken JSON) are parsed again, tweet by tweet, so the culprit is named precisely.
+
+Page-local ``includes`` (author, place, referenced tweet, media) are matched onto each tweet with
+higher-order functions inside the row: a page holds at most 100 of each, so this costs far less
+than exploding and joining with a shuffle.
+
+Every input line ends in at least one row, so nothing can be dropped silently: a usable tweet has
+``reject_reason`` null; everything else carries a reason code (:data:`REJECT_REASONS`) and, for
+inspection, the raw text it came from.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from tweets_etl.schemas import (
+    CORRUPT_RECORD,
+    JSON_OPTIONS,
+    RAW_PAGE,
+    RAW_PAGE_PROBE,
+    TWEET_WITH_CORRUPT,
+)
+
+REJECT_REASONS = {
+    "malformed_json": "the line is not valid JSON (e.g. truncated)",
+    "not_a_page": "valid JSON, but not an API response object",
+    "errors_only": "an API response with errors and no tweets",
+    "empty_page": "an API response with no tweets (e.g. result_count 0)",
+    "wrong_type": "a tweet field has the wrong JSON type",
+    "missing_id": "a tweet without an id",
+    "invalid_id": "a tweet id that is not a decimal integer (e.g. a float)",
+    "missing_text": "a tweet without text",
+    "unreadable_file": "part of a file could not be read (e.g. a truncated gzip)",
+}
+_VALID_ID = r"^[0-9]{1,19}$"
+_REF_PRIORITY = ("retweeted", "quoted", "replied_to")
+
+
+def parse_raw_lines(lines_df: DataFrame, *, batch_id: str) -> DataFrame:
+    """Parse raw lines into raw records.
+
+    Input: ``value`` (one line of a raw file) and ``source_file`` (its file name).
+    Grain of the output: one row per tweet occurrence, plus one row per unusable line, page or tweet.
+    Output columns: see the final ``select``; ``tweet``, ``author``, ``place`` and
+    ``referenced_tweet`` are the API's own objects, untouched apart from the declared schema.
+    """
+    parsed = lines_df.where(F.trim("value") != "").select(
+        "value",
+        "source_file",
+        F.from_json("value", RAW_PAGE, JSON_OPTIONS).alias("page"),
+    )
+    fitted = F.col(f"page.{CORRUPT_RECORD}").isNull()
+    # The probe is computed only for lines that did not fit, so well-formed pages are parsed once.
+    pages = parsed.select(
+        "*", F.when(~fitted, F.from_json("value", RAW_PAGE_PROBE, JSON_OPTIONS)).alias("probe")
+    )
+    probe = F.col("probe")
+    tweets = F.when(fitted, _with_no_corrupt_field(F.col("page.data"))).otherwise(_reparse_tweets(probe.data))
+    page_reason = (
+        F.when(F.size(F.coalesce(tweets, F.array())) > 0, F.lit(None))
+        .when(probe[CORRUPT_RECORD].isNotNull(), F.lit("malformed_json"))
+        .when(F.col("page.errors").isNotNull() | probe.errors.isNotNull(), F.lit("errors_only"))
+        .when(
+            F.col("page.data").isNotNull()
+            | F.col("page.meta").isNotNull()
+            | probe.data.isNotNull()
+            | probe.meta.isNotNull(),
+            F.lit("empty_page"),
+        )
+        .otherwise(F.lit("not_a_page"))
+    )
+    exploded = pages.select(
+        "value",
+        "source_file",
+        "page",
+        F.xxhash64("value").alias("page_id"),
+        page_reason.alias("page_reason"),
+        F.posexplode_outer(F.when(page_reason.isNull(), tweets)).alias("tweet_position", "tweet"),
+    )
+    tweet = F.col("tweet")
+    reject_reason = F.coalesce(F.col("page_reason"), _tweet_reject_reason(tweet))
+    return exploded.select(
+        F.lit(batch_id).alias("batch_id"),
+        "source_file",
+        "page_id",
+        F.coalesce("tweet_position", F.lit(0)).alias("tweet_position"),
+        F.to_timestamp("page.__twarc.retrieved_at").alias("retrieved_at"),
+        F.col("page.__twarc.query_id").alias("query_id"),
+        F.col("page.__twarc.producer").alias("producer"),
+        tweet.id.alias("tweet_id"),
+        tweet.dropFields(CORRUPT_RECORD).alias("tweet"),
+        _match_by_id("page.includes.users", tweet.author_id).alias("author"),
+        _match_by_id("page.includes.places", tweet.geo.place_id).alias("place"),
+        _match_by_id("page.includes.tweets", referenced_id(tweet, "retweeted", "quoted")).alias(
+            "referenced_tweet"
+        ),
+        _media_types(tweet).alias("media_types"),
+        reject_reason.alias("reject_reason"),
+        _reject_detail(reject_reason).alias("reject_detail"),
+        F.when(F.col("page_reason").isNotNull(), F.col("value"))
+        .when(reject_reason.isNotNull(), F.coalesce(tweet[CORRUPT_RECORD], F.to_json(tweet)))
+        .alias("raw_record"),
+    )
+
+
+def referenced_id(tweet: Column, *types: str) -> Column:
+    """Id of the first referenced tweet of the given types, in the order given (null if none)."""
+    refs = tweet.referenced_tweets
+    candidates = [F.get(F.filter(refs, lambda ref, t=t: ref.type == t), 0).id for t in types]
+    return F.coalesce(*candidates) if len(candidates) > 1 else candidates[0]
+
+
+def _with_no_corrupt_field(tweets: Column) -> Column:
+    """Give well-formed tweets the same struct type as re-parsed ones (corrupt-record field null)."""
+    return F.transform(tweets, lambda t: t.withField(CORRUPT_RECORD, F.lit(None).cast(T.StringType())))
+
+
+def _reparse_tweets(data_json: Column) -> Column:
+    """Parse a page's raw ``data`` text tweet by tweet; a single object becomes a list of one."""
+    as_list = F.when(
+        F.ltrim(data_json).startswith("["), F.from_json(data_json, T.ArrayType(T.StringType()))
+    ).when(F.ltrim(data_json).startswith("{"), F.array(data_json))
+    return F.transform(as_list, lambda text: F.from_json(text, TWEET_WITH_CORRUPT, JSON_OPTIONS))
+
+
+def _tweet_reject_reason(tweet: Column) -> Column:
+    return (
+        F.when(tweet[CORRUPT_RECORD].isNotNull(), F.lit("wrong_type"))
+        .when(tweet.id.isNull() | (F.trim(tweet.id) == ""), F.lit("missing_id"))
+        .when(~tweet.id.rlike(_VALID_ID), F.lit("invalid_id"))
+        .when(tweet.text.isNull() & tweet.note_tweet.text.isNull(), F.lit("missing_text"))
+    )
+
+
+def _reject_detail(reason: Column) -> Column:
+    detail = F.lit(None).cast(T.StringType())
+    for code, text in REJECT_REASONS.items():
+        detail = F.when(reason == code, F.lit(text)).otherwise(detail)
+    return detail
+
+
+def _match_by_id(objects: str, wanted_id: Column) -> Column:
+    """The first page-local ``includes`` object whose id is ``wanted_id`` (null when absent)."""
+    return F.get(F.filter(F.col(objects), lambda obj: obj.id == wanted_id), 0)
+
+
+def _media_types(tweet: Column) -> Column:
+    keys = F.coalesce(tweet.attachments.media_keys, F.array().cast(T.ArrayType(T.StringType())))
+    media = F.filter(F.col("page.includes.media"), lambda m: F.array_contains(keys, m.media_key))
+    return F.array_distinct(F.transform(media, lambda m: m.type))

@@ -1,0 +1,154 @@
+"""Raw records -> staged tweets: typed, cleaned, one row per tweet_id.
+
+Every missing value is handled on purpose:
+
+- ``created_at`` missing or unparseable: read from the snowflake id (``created_at_source`` says so).
+- ``lang`` missing: ``und``, the API's own code for "undetermined".
+- Retweets: the API truncates their text, so the full text comes from the retweeted tweet in
+  ``includes`` (its ``note_tweet`` if long); when the original is not included (deleted or
+  protected), the truncated text stays and ``text_source`` is ``truncated_retweet``.
+- Hashtags, mentions and URLs come from ``entities`` when the API sent them, else from the text by
+  regex (imports of CSV exports have no entities).
+- Metrics and author attributes stay null when the API did not send them: unknown is not zero.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from tweets_etl.transforms.ingest import referenced_id
+from tweets_etl.transforms.text import (
+    HASHTAG_PATTERN,
+    MENTION_PATTERN,
+    URL_PATTERN,
+    blank_to_null,
+    extract_all,
+    lower_distinct,
+    snowflake_timestamp,
+    unescape_html,
+)
+
+TWEET_TYPES = ("original", "retweet", "quote", "reply")
+
+
+def dedupe_order() -> tuple:
+    """Latest retrieved_at wins. Ties (the same tweet collected twice in one second) go to the later
+    file name, then the page with the larger content hash, then the first position on the page:
+    arbitrary but total, so every run picks the same row."""
+    return (
+        F.col("retrieved_at").desc_nulls_last(),
+        F.col("source_file").desc(),
+        F.col("page_id").desc(),
+        F.col("tweet_position").asc(),
+    )
+
+
+def created_at(tweet: Column) -> Column:
+    """Creation time in UTC: the API's ``created_at``, else the time inside the snowflake id."""
+    return F.coalesce(F.to_timestamp(tweet.created_at), snowflake_timestamp(tweet.id))
+
+
+def stage_tweets(raw_df: DataFrame) -> DataFrame:
+    """Accepted raw records -> staged tweet occurrences (not yet deduplicated).
+
+    Grain: one row per accepted tweet occurrence. Output: the ``stg_tweets`` columns.
+    """
+    tweet, author, place, ref = F.col("tweet"), F.col("author"), F.col("place"), F.col("referenced_tweet")
+    retweeted_id = referenced_id(tweet, "retweeted")
+    is_retweet = retweeted_id.isNotNull()
+    retweeted_text = F.when(is_retweet, F.coalesce(ref.note_tweet.text, ref.text))
+    entities = F.when(
+        is_retweet & ref.isNotNull(), F.coalesce(ref.note_tweet.entities, ref.entities)
+    ).otherwise(F.coalesce(tweet.note_tweet.entities, tweet.entities))
+    text = unescape_html(F.coalesce(retweeted_text, tweet.note_tweet.text, tweet.text))
+    metrics = tweet.public_metrics
+    return raw_df.where(F.col("reject_reason").isNull()).select(
+        tweet.id.alias("tweet_id"),
+        created_at(tweet).alias("created_at"),
+        F.when(F.to_timestamp(tweet.created_at).isNotNull(), "api")
+        .otherwise("snowflake_id")
+        .alias("created_at_source"),
+        blank_to_null(tweet.author_id).alias("author_id"),
+        tweet.conversation_id.alias("conversation_id"),
+        tweet.in_reply_to_user_id.alias("in_reply_to_user_id"),
+        _tweet_type(tweet).alias("tweet_type"),
+        retweeted_id.alias("retweeted_tweet_id"),
+        referenced_id(tweet, "quoted").alias("quoted_tweet_id"),
+        referenced_id(tweet, "replied_to").alias("replied_to_tweet_id"),
+        F.coalesce(blank_to_null(F.lower(tweet.lang)), F.lit("und")).alias("lang"),
+        blank_to_null(tweet.source).alias("source"),
+        text.alias("text"),
+        F.when(retweeted_text.isNotNull(), "retweeted_tweet")
+        .when(tweet.note_tweet.text.isNotNull(), "note_tweet")
+        .when(is_retweet, "truncated_retweet")
+        .otherwise("text")
+        .alias("text_source"),
+        _entity_values(entities.hashtags, "tag", text, HASHTAG_PATTERN, entities).alias("hashtags"),
+        _entity_values(entities.mentions, "username", text, MENTION_PATTERN, entities).alias("mentions"),
+        _urls(entities, text).alias("urls"),
+        F.col("media_types"),
+        (F.size("media_types") > 0).alias("has_media"),
+        tweet.possibly_sensitive.alias("possibly_sensitive"),
+        metrics.like_count.alias("like_count"),
+        metrics.retweet_count.alias("retweet_count"),
+        metrics.reply_count.alias("reply_count"),
+        metrics.quote_count.alias("quote_count"),
+        metrics.bookmark_count.alias("bookmark_count"),
+        metrics.impression_count.alias("impression_count"),
+        author.username.alias("author_username"),
+        author["name"].alias("author_name"),
+        blank_to_null(unescape_html(author.description)).alias("author_description"),
+        blank_to_null(author.location).alias("author_location"),
+        F.to_timestamp(author.created_at).alias("author_created_at"),
+        author.verified.alias("author_verified"),
+        author.verified_type.alias("author_verified_type"),
+        author.protected.alias("author_protected"),
+        author.public_metrics.followers_count.alias("author_followers_count"),
+        author.public_metrics.following_count.alias("author_following_count"),
+        author.public_metrics.tweet_count.alias("author_tweet_count"),
+        author.public_metrics.listed_count.alias("author_listed_count"),
+        tweet.geo.place_id.alias("place_id"),
+        place.full_name.alias("place_full_name"),
+        place["name"].alias("place_name"),
+        place.country.alias("place_country"),
+        place.country_code.alias("place_country_code"),
+        place.place_type.alias("place_type"),
+        "retrieved_at",
+        "query_id",
+        "batch_id",
+        "source_file",
+        "page_id",
+        "tweet_position",
+        F.to_date(created_at(tweet)).alias("created_date"),
+    )
+
+
+def dedupe_tweets(df: DataFrame) -> DataFrame:
+    """Keep one row per ``tweet_id``: the latest ``retrieved_at`` wins (tie-breakers: dedupe_order).
+
+    Grain: one row per tweet_id. Columns: unchanged.
+    """
+    window = Window.partitionBy("tweet_id").orderBy(*dedupe_order())
+    return df.withColumn("_rank", F.row_number().over(window)).where(F.col("_rank") == 1).select(*df.columns)
+
+
+def _tweet_type(tweet: Column) -> Column:
+    """Retweet over reply over quote: a retweet's own text is not the author's, a reply is a conversation."""
+    return (
+        F.when(referenced_id(tweet, "retweeted").isNotNull(), "retweet")
+        .when(referenced_id(tweet, "replied_to").isNotNull(), "reply")
+        .when(referenced_id(tweet, "quoted").isNotNull(), "quote")
+        .otherwise("original")
+    )
+
+
+def _entity_values(items: Column, field: str, text: Column, pattern: str, entities: Column) -> Column:
+    from_entities = F.transform(items, lambda item: item[field])
+    return lower_distinct(F.when(entities.isNotNull(), from_entities).otherwise(extract_all(text, pattern)))
+
+
+def _urls(entities: Column, text: Column) -> Column:
+    from_entities = F.transform(entities.urls, lambda url: F.coalesce(url.expanded_url, url.url))
+    chosen = F.when(entities.isNotNull(), from_entities).otherwise(extract_all(text, URL_PATTERN, 0))
+    return F.array_distinct(F.filter(F.coalesce(chosen, F.array()), lambda v: v.isNotNull()))

@@ -1,0 +1,48 @@
+"""Column functions for tweet text and ids: native Spark expressions, no Python UDFs."""
+
+from __future__ import annotations
+
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+# X escapes exactly these in tweet text; &amp; goes last so "&amp;lt;" becomes "&lt;", not "<".
+_HTML_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"), ("&amp;", "&"))
+# (?U): Unicode word characters, so #ChatGPT日本語 and #café are whole hashtags.
+HASHTAG_PATTERN = r"(?U)(?<![\w&#])[#＃](\w+)"
+MENTION_PATTERN = r"(?U)(?<![\w@])@(\w{1,15})"
+URL_PATTERN = r"https?://[^\s]+"
+TWITTER_EPOCH_MS = 1288834974657
+# Snowflake ids start in late 2010; smaller ids carry no timestamp.
+FIRST_SNOWFLAKE_ID = 29_700_859_247
+
+
+def unescape_html(text: Column) -> Column:
+    for entity, char in _HTML_ENTITIES:
+        text = F.replace(text, F.lit(entity), F.lit(char))
+    return text
+
+
+def extract_all(text: Column, pattern: str, group: int = 1) -> Column:
+    """Every match of ``pattern`` in ``text`` (an empty array for null text)."""
+    return F.coalesce(
+        F.regexp_extract_all(text, F.lit(pattern), F.lit(group)), F.array().cast(T.ArrayType(T.StringType()))
+    )
+
+
+def lower_distinct(values: Column) -> Column:
+    """Lowercased, deduplicated, first-seen order; empty array for null."""
+    cleaned = F.transform(F.coalesce(values, F.array().cast(T.ArrayType(T.StringType()))), F.lower)
+    return F.array_distinct(F.filter(cleaned, lambda v: v.isNotNull() & (v != "")))
+
+
+def snowflake_timestamp(tweet_id: Column) -> Column:
+    """When a tweet was created, read from its snowflake id (null for pre-2010 or invalid ids)."""
+    as_long = tweet_id.cast(T.LongType())
+    millis = F.shiftright(as_long, 22) + F.lit(TWITTER_EPOCH_MS)
+    return F.when(as_long >= FIRST_SNOWFLAKE_ID, F.timestamp_millis(millis))
+
+
+def blank_to_null(text: Column) -> Column:
+    trimmed = F.trim(text)
+    return F.when(trimmed != "", trimmed)
