@@ -1,0 +1,16 @@
+"""spark-submit entry point for the enrich stage: `spark-submit jobs/enrich.py --env ENV [--input PATH ...]`."""
+
+from __future__ import annotations
+
+import sys
+from typing import List, Optional
+
+from tweets_etl.cli import main as cli_main
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    return cli_main(["run", "--stages", "enrich", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
