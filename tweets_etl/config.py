@@ -80,9 +80,11 @@ class ShipConfig:
     known_hosts: str = "~/.ssh/known_hosts"
     trust_new_host: bool = False
     remote_dir: str = "landing"
+    create_remote_dir: bool = False
     timeout_seconds: int = 30
     keepalive_seconds: int = 15
     retries: int = 4
+    backoff_seconds: float = 2.0
 
 
 @dataclass(frozen=True)
