@@ -126,7 +126,7 @@ def run_pipeline(
                 on_stage(stage)
             began = time.monotonic()
             spark.sparkContext.setJobGroup(stage, f"tweets-etl {stage} {result.batch_id}")
-            STAGES[stage](context)
+            _run_stage(stage, context)
             result.stage_seconds[stage] = round(time.monotonic() - began, 2)
         result.status = "succeeded"
         failed = [check for check in result.checks if not check.passed]
@@ -143,11 +143,29 @@ def run_pipeline(
         )
         raise
     finally:
+        if result.status == "running":
+            result.status = "failed"
+            result.message = result.message or "interrupted"
         result.finished_at = _now()
         _record_run(context)
     if result.status == "failed":
         raise QualityGateError(result.message or "the run failed")
     return result
+
+
+class StageError(TweetsEtlError):
+    """A stage failed for a reason that is not the user's input; the message names the stage."""
+
+
+def _run_stage(name: str, context: BatchContext) -> None:
+    try:
+        STAGES[name](context)
+    except TweetsEtlError as error:
+        raise type(error)(f"stage {name}: {error}") from error
+    except Exception as error:
+        log.debug("stage %s failed", name, exc_info=True)
+        detail = str(error).strip().splitlines()[0][:400] if str(error).strip() else ""
+        raise StageError(f"stage {name} failed: {type(error).__name__}: {detail}") from error
 
 
 def ingest(context: BatchContext) -> None:

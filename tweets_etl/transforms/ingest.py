@@ -111,9 +111,13 @@ def parse_raw_lines(lines_df: DataFrame, *, batch_id: str) -> DataFrame:
 
 def referenced_id(tweet: Column, *types: str) -> Column:
     """Id of the first referenced tweet of the given types, in the order given (null if none)."""
-    refs = tweet.referenced_tweets
-    candidates = [F.get(F.filter(refs, lambda ref, t=t: ref.type == t), 0).id for t in types]
+    candidates = [_first_reference(tweet.referenced_tweets, kind) for kind in types]
     return F.coalesce(*candidates) if len(candidates) > 1 else candidates[0]
+
+
+def _first_reference(references: Column, kind: str) -> Column:
+    # A one-argument lambda: F.filter reads a two-argument one as (element, index).
+    return F.get(F.filter(references, lambda ref: ref.type == kind), 0).id
 
 
 def _with_no_corrupt_field(tweets: Column) -> Column:
