@@ -36,12 +36,47 @@ def host_entry_name(host: str, port: int) -> str:
 
 
 def load_known_hosts(into: paramiko.HostKeys, path: Path) -> None:
-    """Add the entries of a known_hosts file (hashed ones included); a missing file adds none."""
-    if path.is_file():
+    """Add the entries of a known_hosts file (hashed ones included); a missing file adds none.
+
+    Lines paramiko cannot use (``@cert-authority`` markers, key types it lacks, damage) are skipped
+    one by one instead of failing the whole file: a host found only there counts as unknown, the
+    safe direction.
+    """
+    if not path.exists():
+        return
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as error:
+        raise HostKeyError(
+            f"cannot read known_hosts file {path}: {error.strerror or error}; fix or replace it"
+        ) from None
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line or line.startswith(("#", "@")):
+            continue
         try:
-            into.load(str(path))
-        except (OSError, paramiko.SSHException) as error:
-            raise HostKeyError(f"cannot read known_hosts file {path}: {error}; fix or replace it") from None
+            entry = paramiko.hostkeys.HostKeyEntry.from_line(line, number)
+        except Exception as error:  # paramiko raises several unrelated types for one bad line
+            log.debug("%s line %d ignored: %s", path, number, error)
+            continue
+        if entry is None or entry.key is None:
+            continue
+        for name in entry.hostnames:
+            if _usable_name(name):
+                into.add(name, entry.key.get_name(), entry.key)
+            else:
+                log.debug("%s line %d: hashed name %r ignored, it is not valid base64", path, number, name)
+
+
+def _usable_name(name: str) -> bool:
+    # A damaged hashed name would make paramiko fail on every later lookup, for every host.
+    if not name.startswith("|1|"):
+        return True
+    try:
+        paramiko.HostKeys.hash_host("probe", name)
+    except Exception:
+        return False
+    return True
 
 
 def append_known_host(path: Path, name: str, key: paramiko.PKey) -> None:

@@ -1,0 +1,142 @@
+"""`tweets-etl ship` as a user runs it with the embedded default: local transport into VAR_DIR/landing."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tweets_etl.cli import main
+from tweets_etl.rawfiles import RawPageWriter
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("TWEETS_ETL"):
+            monkeypatch.delenv(name)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def write_raw(folder: Path, prefix: str = "tweets") -> Path:
+    with RawPageWriter(folder, prefix=prefix, producer="test") as writer:
+        writer.write_page({"data": [{"id": "1598374637812736000", "text": "chatgpt"}], "meta": {}})
+    return writer.finished[0]
+
+
+def test_default_ships_var_raw_into_var_landing_and_archives(tmp_path, capsys):
+    raw = write_raw(tmp_path / "raw")
+
+    code = main(["ship", "--var-dir", str(tmp_path), "--no-progress"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert f"1 of 1 file arrived at {tmp_path / 'landing'}" in out
+    assert (tmp_path / "landing" / raw.name).read_bytes() == (tmp_path / "shipped" / raw.name).read_bytes()
+    assert (tmp_path / "landing" / f"{raw.name}.manifest.json").is_file()
+
+
+def test_nothing_to_ship_is_success(tmp_path, capsys):
+    assert main(["ship", "--var-dir", str(tmp_path)]) == 0
+    assert "nothing to send" in capsys.readouterr().out
+
+
+def test_dry_run_lists_and_sends_nothing(tmp_path, capsys):
+    raw = write_raw(tmp_path / "raw")
+
+    code = main(["ship", "--var-dir", str(tmp_path), "--dry-run"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "would send 1 file" in out and raw.name in out and str(tmp_path / "landing") in out
+    assert not (tmp_path / "landing").exists() and raw.exists()
+
+
+def test_a_missing_source_folder_is_one_sentence_and_exit_1(tmp_path, capsys):
+    code = main(["ship", str(tmp_path / "nope"), "--var-dir", str(tmp_path)])
+
+    assert code == 1
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def test_sftp_without_a_host_is_a_config_error(tmp_path, capsys):
+    write_raw(tmp_path / "raw")
+
+    code = main(["ship", "--var-dir", str(tmp_path), "--transport", "sftp"])
+
+    assert code == 2
+    assert "ship.host is not set" in capsys.readouterr().err
+
+
+def test_a_local_target_outside_the_var_dir_must_exist(tmp_path, capsys):
+    write_raw(tmp_path / "var" / "raw")
+    mount = tmp_path / "nfs" / "landing"
+
+    code = main(["ship", "--var-dir", str(tmp_path / "var"), "--remote-dir", str(mount)])
+
+    assert code == 3
+    assert "does not exist" in capsys.readouterr().err
+    assert not mount.exists()
+
+
+def test_held_back_files_are_named_with_the_way_to_ship_them(tmp_path, capsys):
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "export.csv").write_text("Date,Tweet\n")
+
+    assert main(["ship", "--var-dir", str(tmp_path)]) == 0
+    assert "1 held back" in capsys.readouterr().out
+
+    assert main(["ship", "--var-dir", str(tmp_path), "--include-unmanifested", "--no-progress"]) == 0
+    manifest = json.loads((tmp_path / "landing" / "export.csv.manifest.json").read_text())
+    assert manifest["bytes"] == len("Date,Tweet\n")
+
+
+def test_help_documents_exit_codes_and_the_secrets_variables():
+    out = subprocess.run(
+        [sys.executable, "-m", "tweets_etl.cli", "ship", "--help"], capture_output=True, text=True, cwd=REPO
+    ).stdout
+    for text in (
+        "exit codes:",
+        "TWEETS_ETL_SFTP_PASSWORD",
+        "TWEETS_ETL_SFTP_KEY_PASSPHRASE",
+        "--trust-new-host",
+    ):
+        assert text in out
+
+
+def test_shipping_never_imports_pyspark_and_local_shipping_not_even_paramiko(tmp_path):
+    write_raw(tmp_path / "raw")
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from tweets_etl.ship.plan import plan_shipment
+        from tweets_etl.ship.shipper import Shipper
+        from tweets_etl.ship.transport import LocalTransport
+        import tweets_etl.commands.ship
+
+        report = Shipper(LocalTransport, {str(tmp_path / "landing")!r}, create_remote_dir=True, progress=False).ship(
+            plan_shipment(Path({str(tmp_path / "raw")!r}))
+        )
+        assert report.all_arrived, report.summary()
+        assert "paramiko" not in sys.modules, "local shipping imported paramiko"
+        import tweets_etl.ship.sftp, tweets_etl.ship.hostkeys
+        assert "pyspark" not in sys.modules, "tweets_etl.ship imported pyspark"
+        print("clean")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "clean"
