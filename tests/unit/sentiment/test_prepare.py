@@ -1,0 +1,106 @@
+"""Text preparation for sentiment: the tweet-model convention and VADER's tweet-aware steps."""
+
+from __future__ import annotations
+
+import pytest
+
+from tweets_etl.sentiment import prepare
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("@OpenAI ChatGPT is at capacity again", "@user ChatGPT is at capacity again"),
+        ("Read this https://t.co/abc123 and http://x.io", "Read this http and http"),
+        ("Glued>>https://t.co/x.", "Glued>>http"),
+        ("mail me at bob@example.com", "mail me at bob@example.com"),
+        ("  two\n\nlines\u00a0and\ttabs  ", "two lines and tabs"),
+        ("@a @b_c:", "@user @user"),
+        ("a lone @ sign", "a lone @ sign"),
+        ("", ""),
+    ],
+)
+def test_prepare_text_follows_the_tweet_model_convention(text, expected):
+    assert prepare.prepare_text(text) == expected
+    assert prepare.prepare_text(expected) == expected  # idempotent
+
+
+@pytest.mark.parametrize(
+    ("prepared", "expected"),
+    [
+        ("@user http", False),
+        ("@user http !! ...", False),
+        ("", False),
+        ("@user :)", True),
+        ("😍", True),
+        ("@user ok", True),
+        ("#chatgpt", True),
+    ],
+)
+def test_has_content_separates_unscorable_from_neutral(prepared, expected):
+    assert prepare.has_content(prepared) is expected
+
+
+def test_decode_artifacts_undoes_html_entities_and_literal_escapes():
+    assert prepare.decode_artifacts("Q&amp;A \\u2019s &gt;") == "Q&A \u2019s >"
+    assert prepare.decode_artifacts("plain text") == "plain text"
+
+
+def test_normalize_quotes_turns_typographic_apostrophes_into_ascii():
+    assert prepare.normalize_quotes("don\u2019t \u201cwork\u201d") == 'don\'t "work"'
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("This is a #GameChanger", "This is a Game Changer"),
+        ("#sad #ChatGPT4 #GPTModel", "sad Chat GPT 4 GPT Model"),
+        ("#so_happy", "so happy"),
+        ("Q&A#1 stays", "Q&A#1 stays"),
+    ],
+)
+def test_split_hashtags_reads_the_words(text, expected):
+    assert prepare.split_hashtags(text) == expected
+
+
+def test_squeeze_elongations_picks_the_spelling_the_lexicon_knows():
+    known = {"good", "so", "cool", "happy", "yes"}.__contains__
+    assert prepare.squeeze_elongations("soooo goooood", known) == "so good"
+    assert prepare.squeeze_elongations("Cooool happpyyy yesss", known) == "Cool happy yes"
+    assert prepare.squeeze_elongations("zzzz too", known) == "z too"  # unknown: every run to one letter
+    assert prepare.squeeze_elongations("Coffee all good", known) == "Coffee all good"  # doubles stay
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("It looks like rain", "It looks like_as rain"),
+        ("Like, what", "like_as, what"),
+        ("I like it", "I like it"),
+        ("I really like it", "I really like it"),
+        ("I don't like it", "I don't like it"),
+        ("would like to", "would like to"),
+        ("likely unlike", "likely unlike"),
+    ],
+)
+def test_mark_prepositional_like_keeps_only_the_verb(text, expected):
+    assert prepare.mark_prepositional_like(text) == expected
+
+
+def test_uncensor_restores_words_of_the_same_shape():
+    words = ("fuck", "fucking", "shit", "ass")
+    assert prepare.uncensor("F*** this, sh*t f**king a**", words) == "fuck this, shit fucking ass"
+    assert prepare.uncensor("x*y and 5*3 stay", words) == "x*y and 5*3 stay"
+
+
+def test_emoticons_are_spaced_out_but_not_times_links_or_brackets():
+    pattern = prepare.emoticon_pattern([":)", ":(", ":/", "):", ":3", "<3"])
+    assert prepare.space_out("great:) bad:(", pattern).split() == ["great", ":)", "bad", ":("]
+    assert prepare.space_out("at 9:30 or 3:3", pattern) == "at 9:30 or 3:3"
+    assert prepare.space_out("(ANI): said", pattern) == "(ANI): said"
+    assert prepare.space_out("see file:/tmp", pattern) == "see file:/tmp"
+    assert prepare.space_out("love<3", pattern).split() == ["love", "<3"]
+
+
+def test_strip_emoji_modifiers_keeps_the_emoji():
+    assert prepare.strip_emoji_modifiers("\u2764\ufe0f \U0001f44d\U0001f3fd") == "\u2764 \U0001f44d"
