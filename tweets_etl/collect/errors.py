@@ -1,0 +1,25 @@
+"""Errors of the collector and importers: each is one sentence a person can act on."""
+
+from __future__ import annotations
+
+from tweets_etl.errors import InputError, TweetsEtlError
+
+
+class CollectError(TweetsEtlError):
+    """The X API refused or kept failing, or the collector's own state is in the way."""
+
+
+class AccessError(CollectError):
+    """401/403: retrying cannot help; a person has to fix the token, the access tier or the Project."""
+
+    exit_code = 3
+
+
+class RequestCheckError(TweetsEtlError):
+    """A search request the X API would refuse (query too long, page size, time window)."""
+
+    exit_code = 2
+
+
+class ImportInputError(InputError):
+    """An input file cannot be imported as a whole (wrong format, wrong encoding, missing columns)."""
