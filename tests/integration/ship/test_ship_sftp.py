@@ -468,6 +468,7 @@ def test_dry_run_lists_files_and_connects_to_nothing(paths, sshd, capsys):
     src, remote, known_hosts = paths
     files = write_raw(src, files=3)
     (src / "loose.csv").write_text("Date,Tweet\n")
+    connections_before = sshd.log.read_text().count("Connection from")
 
     code = main([*ship_cli(sshd, src, remote, known_hosts), "--dry-run"])
 
@@ -477,5 +478,5 @@ def test_dry_run_lists_files_and_connects_to_nothing(paths, sshd, capsys):
     assert all(path.name in out for path in files)
     assert "held back (no manifest)  loose.csv" in out
     assert not list(remote.iterdir())
-    assert sshd.session_pids() == []
+    assert sshd.log.read_text().count("Connection from") == connections_before
     assert not (src / "loose.csv.manifest.json").exists()
