@@ -2,50 +2,18 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, List, Tuple
+from typing import List
 
 import pytest
 
-from tests.integration.helpers import snapshot
+from tests.integration.helpers import count_raw, snapshot
 from tweets_etl.pipeline import run_pipeline
 from tweets_etl.rawfiles import RawPageWriter
 from tweets_etl.sample.generator import SampleSpec, write_sample
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
-
-
-def count_raw(files: Iterable[Path]) -> Tuple[List[str], int]:
-    """Count raw records the simple way, independently of the code under test.
-
-    Returns the ids of usable tweet occurrences and the number of records that must be quarantined.
-    """
-    accepted, rejects = [], 0
-    for path in files:
-        opener = gzip.open if path.name.endswith(".gz") else open
-        with opener(path, "rt", encoding="utf-8") as handle:
-            for line in handle:
-                if not line.strip():
-                    continue
-                try:
-                    page = json.loads(line)
-                except json.JSONDecodeError:
-                    rejects += 1
-                    continue
-                data = page.get("data") if isinstance(page, dict) else None
-                tweets = [data] if isinstance(data, dict) else data if isinstance(data, list) else []
-                if not tweets:
-                    rejects += 1
-                for tweet in tweets:
-                    tweet_id = tweet.get("id")
-                    if isinstance(tweet_id, str) and tweet_id.isdigit() and tweet.get("text") is not None:
-                        accepted.append(tweet_id)
-                    else:
-                        rejects += 1
-    return accepted, rejects
 
 
 @pytest.fixture(scope="module")

@@ -107,23 +107,34 @@ def _check_gzip(path: Path, recovery_dir: Path) -> Optional[Tuple[str, str]]:
     manifest = read_manifest(path)
     if manifest and manifest.get("sha256") and manifest["sha256"] == sha256_file(path):
         return None
-    lines_read = 0
-    recovered = recovery_dir / (path.name[: -len(".gz")] if path.name.endswith(".gz") else path.name)
     try:
         with gzip.open(path, "rb") as stream:
-            for _ in stream:
-                lines_read += 1
+            while stream.read(1 << 20):
+                pass
         return None
     except (EOFError, OSError, zlib.error) as error:
-        problem = f"gzip stream broken after {lines_read} complete lines ({type(error).__name__}: {error})"
+        cause = f"{type(error).__name__}: {error}"
     recovery_dir.mkdir(parents=True, exist_ok=True)
-    with gzip.open(path, "rb") as stream, open(recovered, "wb") as out:
-        for index, line in enumerate(stream):
-            if index >= lines_read:
-                break
-            out.write(line)
-    # Recovered names keep the original name, so provenance and dedupe tie-breakers do not change.
-    return str(recovered), problem
+    # Recovered files keep the original name (minus .gz): provenance and tie-breakers do not change.
+    recovered = recovery_dir / path.name[: -len(".gz")]
+    lines = _copy_complete_lines(path, recovered)
+    return str(recovered), f"gzip stream broken after {lines} complete lines ({cause})"
+
+
+def _copy_complete_lines(path: Path, out: Path) -> int:
+    """Copy every newline-terminated line that can be decompressed; return how many."""
+    copied = 0
+    with open(out, "wb") as sink:
+        try:
+            with gzip.open(path, "rb") as stream:
+                for line in stream:
+                    if not line.endswith(b"\n"):
+                        break
+                    sink.write(line)
+                    copied += 1
+        except (EOFError, OSError, zlib.error):
+            pass  # the damage itself: everything before it has been copied
+    return copied
 
 
 def read_raw_lines(spark: SparkSession, raw: RawInputs) -> DataFrame:
