@@ -64,7 +64,11 @@ def parse_raw_lines(lines_df: DataFrame, *, batch_id: str) -> DataFrame:
     tweets = F.when(fitted, _with_no_corrupt_field(F.col("page.data"))).otherwise(_reparse_tweets(probe.data))
     page_reason = (
         F.when(F.size(F.coalesce(tweets, F.array())) > 0, F.lit(None))
-        .when(probe[CORRUPT_RECORD].isNotNull(), F.lit("malformed_json"))
+        # A JSON array or scalar fails the page schema too, but it is valid JSON: not_a_page, below.
+        .when(
+            probe[CORRUPT_RECORD].isNotNull() & F.get_json_object("value", "$").isNull(),
+            F.lit("malformed_json"),
+        )
         .when(F.col("page.errors").isNotNull() | probe.errors.isNotNull(), F.lit("errors_only"))
         .when(
             F.col("page.data").isNotNull()
