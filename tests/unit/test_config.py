@@ -1,0 +1,66 @@
+"""Config precedence, validation and error messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tweets_etl.config import identifier, load_config
+from tweets_etl.errors import ConfigError
+
+CONF = str(Path(__file__).resolve().parents[2] / "conf")
+
+
+def test_precedence_base_env_file_environment_override():
+    config = load_config(env="cloudera", conf_dir=CONF, environ={})
+    assert config.spark.master == "yarn" and config.spark.app_name == "tweets-etl"
+    config = load_config(
+        env="cloudera",
+        conf_dir=CONF,
+        environ={"TWEETS_ETL__SPARK__SHUFFLE_PARTITIONS": "12", "TWEETS_ETL__SPARK__MASTER": "local[1]"},
+        overrides={"spark.master": "local[2]"},
+    )
+    assert config.spark.shuffle_partitions == 12
+    assert config.spark.master == "local[2]"
+
+
+def test_var_dir_from_argument_then_environment(tmp_path):
+    assert load_config(conf_dir=CONF, environ={"TWEETS_ETL_VAR_DIR": str(tmp_path)}).var_path == tmp_path
+    assert load_config(conf_dir=CONF, var_dir="/x/y", environ={"TWEETS_ETL_VAR_DIR": "/z"}).var_dir == "/x/y"
+
+
+def test_config_is_frozen():
+    config = load_config(conf_dir=CONF, environ={})
+    with pytest.raises(AttributeError):
+        config.spark.master = "yarn"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"spark.mastr": "yarn"}, "did you mean spark.master"),
+        ({"spark.shuffle_partitions": "many"}, "spark.shuffle_partitions must be a whole number"),
+        (
+            {"warehouse.database": "chat-gpt"},
+            "warehouse.database is 'chat-gpt', which is not a valid Hive identifier",
+        ),
+        ({"warehouse.table_format": "csv"}, "choose one of: parquet, orc"),
+        ({"collect.page_size": 500}, "the X API accepts 10 to 100"),
+        ({"pipeline.stages": "ingest,load"}, "pipeline.stages is 'load'"),
+    ],
+)
+def test_bad_values_name_the_key_and_the_fix(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(conf_dir=CONF, overrides=overrides, environ={})
+
+
+def test_unknown_environment_lists_the_known_ones():
+    with pytest.raises(ConfigError, match=r"no config for --env prod.*known: .*cloudera.*local"):
+        load_config(env="prod", conf_dir=CONF, environ={})
+
+
+@pytest.mark.parametrize("name", ["tweets; DROP TABLE x", "1abc", "", "a" * 129, None])
+def test_identifiers_are_validated(name):
+    with pytest.raises(ConfigError):
+        identifier(name, key="warehouse.database")
