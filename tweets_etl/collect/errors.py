@@ -23,3 +23,9 @@ class RequestCheckError(TweetsEtlError):
 
 class ImportInputError(InputError):
     """An input file cannot be imported as a whole (wrong format, wrong encoding, missing columns)."""
+
+
+class ImportOptionError(TweetsEtlError):
+    """Import options that cannot work: unknown format, preset or mapping target."""
+
+    exit_code = 2

@@ -1,0 +1,163 @@
+"""`tweets-etl import` on the real exports in ../shared/data: every row accounted for."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from tweets_etl.cli import main
+from tweets_etl.collect.importers.common import SYNTHETIC_ID_BASE
+from tweets_etl.rawfiles import read_manifest
+
+
+def read_pages(out_dir: Path) -> List[Dict[str, Any]]:
+    pages = []
+    for path in sorted(out_dir.glob("*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            pages.extend(json.loads(line) for line in handle)
+    return pages
+
+
+@pytest.fixture
+def cli(tmp_path, repo_root):
+    def run(*args: str) -> int:
+        return main(
+            ["import", "--var-dir", str(tmp_path / "var"), "--conf-dir", str(repo_root / "conf"), *args]
+        )
+
+    return run
+
+
+def test_kaggle_csvs_every_row_becomes_a_tweet_with_its_place(cli, shared_data, tmp_path, capsys):
+    folder = shared_data / "chatgpt_tweets_csv"
+    expected = Counter()
+    for path in folder.glob("*.csv"):
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        expected.update((row["Tweet"], row["Date"][:10] + "T" + row["Date"][11:19] + ".000Z") for row in rows)
+
+    assert cli("--format", "csv", "--preset", "kaggle", str(folder)) == 0
+
+    out = capsys.readouterr().out
+    assert f"total: {sum(expected.values())} row(s) read, {sum(expected.values())} tweet(s) written" in out
+    raw = tmp_path / "var" / "raw"
+    pages = read_pages(raw)
+    tweets = [t for page in pages for t in page["data"]]
+    assert Counter((t["text"], t["created_at"]) for t in tweets) == expected
+    assert all(t["id"].isdigit() and int(t["id"]) >= SYNTHETIC_ID_BASE for t in tweets)
+    assert len({t["id"] for t in tweets}) == len(tweets)
+    assert max(len(page["data"]) for page in pages) == 100
+    for page in pages:
+        places = {p["id"]: p for p in page["includes"]["places"]}
+        for tweet in page["data"]:
+            assert "author_id" not in tweet
+            if "geo" in tweet:
+                assert places[tweet["geo"]["place_id"]]["country"]
+    manifests = [read_manifest(path) for path in raw.glob("*.jsonl.gz")]
+    assert sum(m["tweets"] for m in manifests) == len(tweets)
+    assert {m["imported_from"] for m in manifests} == {p.name for p in folder.glob("*.csv")}
+
+
+def test_reimporting_a_csv_gives_the_same_ids(cli, shared_data, tmp_path):
+    source = shared_data / "chatgpt_tweets_csv" / "Oceania.csv"
+    assert cli("--format", "csv", "--preset", "kaggle", str(source), "--out", str(tmp_path / "one")) == 0
+    assert (
+        cli(
+            "--format",
+            "csv",
+            "--columns",
+            "text=Tweet,created_at=Date,city=City,country=Country",
+            str(source),
+            "--out",
+            str(tmp_path / "two"),
+        )
+        == 0
+    )
+
+    first = [t["id"] for p in read_pages(tmp_path / "one") for t in p["data"]]
+    second = [t["id"] for p in read_pages(tmp_path / "two") for t in p["data"]]
+    assert first == second and len(first) == 315
+
+
+def test_v1_examples_keep_full_text_retweets_quotes_places_and_source(cli, shared_data, tmp_path):
+    source = shared_data / "x_api_v1_1" / "original_format_examples.json"
+    originals = {json.loads(line)["id_str"]: json.loads(line) for line in source.read_text().splitlines()}
+
+    assert cli("--format", "v1", str(source)) == 0
+
+    (page,) = read_pages(tmp_path / "var" / "raw")
+    tweets = {t["id"]: t for t in page["data"]}
+    assert set(tweets) == set(originals)
+    extended = tweets["867474613139156993"]
+    assert extended["text"] == originals["867474613139156993"]["extended_tweet"]["full_text"]
+    assert len(extended["text"]) > 140
+    retweet = tweets["867478524235366400"]
+    assert retweet["referenced_tweets"] == [{"type": "retweeted", "id": "861651727614746624"}]
+    included = {t["id"]: t for t in page["includes"]["tweets"]}
+    assert (
+        included["861651727614746624"]["text"] == originals["867478524235366400"]["retweeted_status"]["text"]
+    )
+    assert tweets["872836479608733696"]["referenced_tweets"] == [
+        {"type": "quoted", "id": "872836379595620353"}
+    ]
+    assert {t["source"] for t in tweets.values()} == {"Twitter Web Client", "Twitter for iPhone"}
+    assert tweets["887453193294282752"]["created_at"] == "2017-07-18T23:25:04.000Z"
+    places = {p["id"] for p in page["includes"]["places"]}
+    assert {t["geo"]["place_id"] for t in tweets.values() if "geo" in t} <= places
+    assert page["__twarc"]["imported_from"] == "original_format_examples.json"
+
+
+def test_broken_v1_payloads_are_reported_not_crashing(cli, shared_data, tmp_path, capsys):
+    folder = shared_data / "x_api_v1_1" / "broken_and_unsupported_payloads"
+
+    assert cli("--format", "v1", str(folder)) == 0
+
+    out = capsys.readouterr().out
+    assert (
+        "activity_streams_missing_field.json: 1 row(s) read, 0 tweet(s) written in 0 page(s), 1 rejected"
+        in out
+    )
+    assert "rejected activity_streams_unsupported: 1 (e.g. line 1)" in out
+    assert "total: 26 row(s) read, 25 tweet(s) written" in out
+    pages = read_pages(tmp_path / "var" / "raw")
+    by_file = {p["__twarc"]["imported_from"]: p for p in pages}
+    assert "author_id" not in by_file["original_format_missing_user.json"]["data"][0]
+    rejects_file = next((tmp_path / "var" / "rejects").glob("import-*.jsonl"))
+    (reject,) = [json.loads(line) for line in rejects_file.read_text().splitlines()]
+    assert reject["source"] == "activity_streams_missing_field.json" and reject["record"]["verb"] == "post"
+
+
+def test_twarc2_pages_pass_through_unchanged_and_a_truncated_line_is_rejected(
+    cli, shared_data, tmp_path, capsys
+):
+    folder = shared_data / "x_api_v2_pages"
+
+    assert cli("--format", "twarc2", str(folder)) == 0
+
+    out = capsys.readouterr().out
+    assert (
+        "streaming_output_with_error.jsonl: 8 row(s) read, 7 tweet(s) written in 7 page(s), 1 rejected" in out
+    )
+    assert "empty.json: 0 row(s) read" in out
+    pages = read_pages(tmp_path / "var" / "raw")
+    kpop = json.loads((folder / "kpop.jsonl").read_text())
+    (imported,) = [p for p in pages if p["__twarc"]["imported_from"] == "kpop.jsonl"]
+    assert {k: v for k, v in imported.items() if k != "__twarc"} == {
+        k: v for k, v in kpop.items() if k != "__twarc"
+    }
+    assert {k: imported["__twarc"][k] for k in kpop["__twarc"]} == kpop["__twarc"]
+    stream = [p for p in pages if p["__twarc"]["imported_from"] == "streaming_output_with_error.jsonl"]
+    assert all(isinstance(p["data"], list) and len(p["data"]) == 1 for p in stream)
+
+
+def test_import_cli_errors_are_one_sentence(cli, tmp_path, capsys):
+    assert cli("--format", "csv", "--preset", "nope", str(tmp_path)) == 2
+    assert "unknown --preset 'nope'; known presets: kaggle" in capsys.readouterr().err
+    assert cli("--format", "v1", str(tmp_path / "missing.json")) == 1
+    assert f"input {tmp_path / 'missing.json'} does not exist" in capsys.readouterr().err
