@@ -121,9 +121,7 @@ class SearchClient:
             self._pace()
             try:
                 response = search(query, **kwargs)
-                body = response.json()
-                if not isinstance(body, dict):
-                    raise ValueError("the response body is not a JSON object")
+                body = _json_object(response)
             except tweepy.TooManyRequests as error:
                 wait, why = self._rate_limit_wait(error.response, failures)
             except tweepy.TwitterServerError as error:
@@ -135,9 +133,9 @@ class SearchClient:
             except requests.exceptions.ChunkedEncodingError:
                 wait = self._backoff(failures)
                 why = "the X API response was cut off"
-            except ValueError:
+            except _IncompleteBodyError:
                 wait = self._backoff(failures)
-                why = "the X API sent a body that is not complete JSON"
+                why = "the X API sent a body that is not a complete JSON object"
             except tweepy.HTTPException as error:
                 raise _refusal(error.response, self.endpoint) from None
             else:
@@ -190,9 +188,8 @@ class SearchClient:
         limit = _int_header(headers, "x-rate-limit-limit")
         reset = _int_header(headers, "x-rate-limit-reset")
         if remaining is not None and remaining > 0:
-            return self._jittered(
-                self.policy.short_backoff, failures
-            ), f"429 with {remaining} requests left in the window: a per-second limit"
+            why = f"429 with {remaining} requests left in the window: a per-second limit"
+            return self._jittered(self.policy.short_backoff, failures), why
         if reset is None:
             return self._backoff(failures), "429 Too Many Requests without a reset time"
         # One second past the reset, because the window closes on the server's clock, not ours.
@@ -207,6 +204,20 @@ class SearchClient:
                 f"{why}; the reset is {wait:.0f} s away, capped by collect.max_rate_limit_wait_seconds"
             )
         return float(wait), why
+
+
+class _IncompleteBodyError(Exception):
+    """A 200 whose body is cut off or not a JSON object: worth another try."""
+
+
+def _json_object(response: Any) -> Dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        raise _IncompleteBodyError() from None
+    if not isinstance(body, dict):
+        raise _IncompleteBodyError()
+    return body
 
 
 class TimeoutAdapter(HTTPAdapter):
@@ -238,7 +249,9 @@ def _refusal(response: Any, endpoint: str) -> CollectError:
             f"X_BEARER_TOKEN sits inside a Project and that your access tier includes this endpoint"
             f"{archive_hint}"
         )
-    return CollectError(f"the X API refused the request ({status}{detail}); fix the query or options")
+    return CollectError(
+        f"the X API refused the request ({status}{detail}); fix the query or options", status_code=code or 0
+    )
 
 
 def _problem_detail(response: Any) -> str:

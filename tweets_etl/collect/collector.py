@@ -217,7 +217,17 @@ class Collector:
                 start_time=flight.start_time,
                 end_time=flight.end_time,
             )
-            fetched = self.client.fetch(params)
+            try:
+                fetched = self.client.fetch(params)
+            except CollectError as error:
+                if error.status_code == 400 and flight.next_token:
+                    # A saved next_token can outlive the 7-day window of recent search.
+                    raise CollectError(
+                        f"{error} (this continued a pass started {flight.started_at}; if it has fallen out "
+                        "of the search window, run again with --restart)",
+                        status_code=400,
+                    ) from None
+                raise
             page = dict(fetched.body)
             page[PROVENANCE_KEY] = provenance(
                 fetched.url, producer=PRODUCER, retrieved_at=fetched.retrieved_at, query_id=request.query_id

@@ -8,6 +8,10 @@ from tweets_etl.errors import InputError, TweetsEtlError
 class CollectError(TweetsEtlError):
     """The X API refused or kept failing, or the collector's own state is in the way."""
 
+    def __init__(self, message: str, *, status_code: int = 0) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
 
 class AccessError(CollectError):
     """401/403: retrying cannot help; a person has to fix the token, the access tier or the Project."""

@@ -23,8 +23,9 @@ class CollectProgress:
         )
 
     def __call__(self, event: PageEvent) -> None:
+        # A page arrives at most a few times a second, so redrawing on each one costs nothing.
         self._bar.update(event.page_tweets)
-        self._bar.set_postfix(pages=event.page_number, refresh=False)
+        self._bar.set_postfix(pages=event.page_number, refresh=True)
 
     def close(self) -> None:
         self._bar.close()

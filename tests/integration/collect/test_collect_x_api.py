@@ -351,3 +351,28 @@ def test_sigkill_mid_run_loses_no_page_and_refetches_none(x_api, make_collector,
     ids = tweet_ids(raw_pages(tmp_path / "raw"))
     assert len(ids) == len(set(ids)) == 200
     assert state_of(tmp_path, collector)["since_id"] == str(max(int(i) for i in ids))
+
+
+def test_a_400_on_a_continued_pass_suggests_restart(x_api, make_collector):
+    first, _ = x_api.pages()
+    x_api.reply(x_api.page(first, "token-2"))
+    make_collector(max_tweets=100).run()
+    problem = {
+        "errors": [{"parameters": {"next_token": ["token-2"]}, "message": "Invalid next_token"}],
+        "title": "Invalid Request",
+        "detail": "One or more parameters to your request was invalid.",
+    }
+    x_api.reply(problem, status=400)
+
+    with pytest.raises(CollectError, match=r"Invalid next_token.*run again with --restart"):
+        make_collector().run()
+
+
+def test_a_cut_off_body_is_fetched_again(x_api, make_collector, clock):
+    second = x_api.page(x_api.pages()[1], None)
+    x_api.reply(json.dumps(second)[:5000])
+    x_api.reply(second)
+
+    summary = make_collector().run()
+
+    assert summary.tweets == 100 and len(x_api.calls()) == 2 and len(clock.sleeps) == 1
