@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# land_to_hdfs.sh: move completed raw files from the edge node's landing folder into the HDFS raw zone.
+#
+# usage: scripts/land_to_hdfs.sh [--keep] [--dry-run] LANDING_DIR HDFS_RAW_DIR
+#
+#   LANDING_DIR    local folder `tweets-etl ship` delivers into (ship.remote_dir), e.g. /data/landing/tweets
+#   HDFS_RAW_DIR   HDFS folder the Spark jobs read, e.g. /data/tweets/raw or hdfs://nameservice1/data/tweets/raw
+#   --keep         leave landed files in LANDING_DIR (default: move them to LANDING_DIR/landed/ afterwards)
+#   --dry-run      say what would be landed; change nothing, run no hdfs command
+#
+# Only complete files are landed: NAME with NAME.manifest.json beside it (the shipper writes the manifest
+# last, after verifying NAME) whose local size and sha256 match the manifest. Hidden files, *.part and
+# files without a manifest are never touched. All files of a run are put into HDFS_RAW_DIR/.landing-tmp/
+# (hidden, so Spark never lists it) with one `hdfs dfs -put`, checked there by size, then moved into
+# HDFS_RAW_DIR with `-mv` (an atomic rename in HDFS): raw files first, their manifests after. A NAME
+# already in HDFS_RAW_DIR with the manifest's size counts as landed and is skipped; with another size it
+# is an error and is never overwritten. Re-running is always safe. Concurrent runs on one LANDING_DIR are
+# serialised with flock(1).
+#
+# environment:
+#   HDFS_CMD   how to run Hadoop's FsShell (default: "hdfs dfs"), split on spaces, e.g.
+#              "sudo -u etl hdfs dfs", or "spark-class org.apache.hadoop.fs.FsShell" where there is no hdfs
+#
+# exit codes:
+#   0  every complete file is in HDFS_RAW_DIR (landed now or before), or there was nothing to land
+#   1  some files could not be landed (each named on stderr with the reason); the others were landed
+#   2  usage error: bad arguments, or LANDING_DIR is not a folder
+#   3  HDFS is unreachable or HDFS_RAW_DIR cannot be created: nothing was landed
+#   4  another land_to_hdfs.sh run holds the lock on LANDING_DIR; try again later
+set -uo pipefail
+shopt -s nullglob
+
+PROG=land_to_hdfs
+MANIFEST_SUFFIX=.manifest.json
+
+usage() {
+  sed -n '3,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+say() { printf '%s: %s\n' "$PROG" "$*"; }
+warn() { printf '%s: %s\n' "$PROG" "$*" >&2; }
+
+keep=0
+dry_run=0
+positional=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keep) keep=1 ;;
+    --dry-run) dry_run=1 ;;
+    -h | --help) usage ;;
+    --) shift; positional+=("$@"); break ;;
+    -*) warn "unknown option $1"; usage ;;
+    *) positional+=("$1") ;;
+  esac
+  shift
+done
+[ ${#positional[@]} -eq 2 ] || usage
+landing=${positional[0]%/}
+raw_dir=${positional[1]%/}
+tmp_dir="$raw_dir/.landing-tmp"
+if [ ! -d "$landing" ]; then
+  warn "LANDING_DIR $landing is not a folder; pass the folder tweets-etl ship delivers into"
+  exit 2
+fi
+landing=$(cd "$landing" && pwd -P)
+read -r -a hdfs_cmd <<< "${HDFS_CMD:-hdfs dfs}"
+hdfs() { "${hdfs_cmd[@]}" "$@"; }
+
+# The JVM decodes arguments and prints names in the locale's charset: non-ASCII names need UTF-8.
+if [ "$(locale charmap 2>/dev/null)" != "UTF-8" ]; then
+  utf8_locale=$(locale -a 2>/dev/null | grep -iE '^(c|en_us)\.utf-?8$' | head -n 1)
+  [ -n "$utf8_locale" ] && export LC_ALL="$utf8_locale"
+fi
+
+if [ "$dry_run" -eq 0 ]; then
+  exec 9> "$landing/.land_to_hdfs.lock"
+  if command -v flock > /dev/null 2>&1 && ! flock -n 9; then
+    warn "another run holds $landing/.land_to_hdfs.lock; try again later"
+    exit 4
+  fi
+fi
+
+failed=0
+fail() {
+  warn "FAILED $1: $2"
+  failed=$((failed + 1))
+}
+
+# manifest_value FILE KEY: a number or a quoted string value from the manifest's JSON text.
+manifest_value() {
+  tr -d '\r\n' < "$1" | grep -oE "\"$2\"[[:space:]]*:[[:space:]]*(\"[^\"]*\"|[0-9]+)" | head -n 1 |
+    sed -E 's/^[^:]*:[[:space:]]*"?//; s/"$//'
+}
+
+# Names FsShell would misread (globs, URI syntax, options) or that could leave the folder are refused.
+unsafe_name() {
+  case "$1" in
+    -* | .* | *[[:space:]] | [[:space:]]* | *[][*?{}\\:/]*) return 0 ;;
+  esac
+  [[ "$1" =~ [[:cntrl:]] ]]
+}
+
+# 1. Complete, intact files in LANDING_DIR.
+names=()
+declare -A expected_size=()
+for manifest in "$landing"/*"$MANIFEST_SUFFIX"; do
+  name=$(basename "$manifest")
+  name=${name%"$MANIFEST_SUFFIX"}
+  file="$landing/$name"
+  case "$name" in *.part) continue ;; esac
+  [ -f "$file" ] || continue
+  if unsafe_name "$name"; then
+    fail "$name" "the name has characters HDFS paths cannot carry; rename it and its manifest"
+    continue
+  fi
+  size=$(manifest_value "$manifest" bytes)
+  sha=$(manifest_value "$manifest" sha256)
+  if ! [[ "$size" =~ ^[0-9]+$ && "$sha" =~ ^[0-9a-f]{64}$ ]]; then
+    fail "$name" "its manifest has no valid bytes and sha256; it is not a raw file manifest"
+    continue
+  fi
+  actual=$(stat -c %s -- "$file")
+  if [ "$actual" != "$size" ] || [ "$(sha256sum < "$file" | cut -d' ' -f1)" != "$sha" ]; then
+    fail "$name" "the local file does not match its manifest (damaged or still changing); ship it again"
+    continue
+  fi
+  names+=("$name")
+  expected_size[$name]=$size
+done
+
+if [ ${#names[@]} -eq 0 ]; then
+  say "nothing to land in $landing"
+  [ "$failed" -eq 0 ] && exit 0 || exit 1
+fi
+if [ "$dry_run" -eq 1 ]; then
+  for name in "${names[@]}"; do say "would land $name (${expected_size[$name]} bytes) into $raw_dir"; done
+  [ "$failed" -eq 0 ] && exit 0 || exit 1
+fi
+
+# list_files DIR: "size<TAB>name" for each file in an HDFS folder (the path is the last column of -ls).
+list_files() {
+  local line size path
+  hdfs -ls "$1" | while IFS= read -r line; do
+    [[ "$line" == -* ]] || continue
+    read -r _ _ _ _ size _ _ path <<< "$line"
+    printf '%s\t%s\n' "$size" "${path##*/}"
+  done
+  return "${PIPESTATUS[0]}"
+}
+
+# load_sizes DIR: refill the associative array "sizes" (name -> bytes) from list_files. No namerefs:
+# RHEL 7 edge nodes still have bash 4.2.
+declare -A sizes=()
+load_sizes() {
+  local listing size name
+  sizes=()
+  listing=$(list_files "$1") || return 1
+  while IFS=$'\t' read -r size name; do
+    if [ -n "$name" ]; then sizes[$name]=$size; fi
+  done <<< "$listing"
+  return 0
+}
+
+# 2. HDFS reachable, folders there, and what is already landed.
+if ! hdfs -mkdir -p "$tmp_dir"; then
+  warn "cannot create $tmp_dir with '${hdfs_cmd[*]}'; check HDFS_CMD, the Kerberos ticket (klist) and permissions"
+  exit 3
+fi
+if ! load_sizes "$raw_dir"; then
+  warn "cannot list $raw_dir with '${hdfs_cmd[*]}'; check HDFS_CMD and permissions"
+  exit 3
+fi
+
+archive() {
+  [ "$keep" -eq 1 ] && return 0
+  mkdir -p "$landing/landed" &&
+    mv -f -- "$landing/$1" "$landing/landed/$1" &&
+    mv -f -- "$landing/$1$MANIFEST_SUFFIX" "$landing/landed/$1$MANIFEST_SUFFIX" ||
+    warn "$1 is in HDFS, but could not be moved to $landing/landed/"
+}
+
+to_put=()
+already=0
+for name in "${names[@]}"; do
+  if [ -n "${sizes[$name]+set}" ]; then
+    if [ "${sizes[$name]}" = "${expected_size[$name]}" ]; then
+      say "already landed $name"
+      already=$((already + 1))
+      archive "$name"
+    else
+      fail "$name" "$raw_dir/$name already exists with ${sizes[$name]} bytes, not ${expected_size[$name]}; not overwritten"
+    fi
+  else
+    to_put+=("$name")
+  fi
+done
+
+# 3. One put for every new file and manifest, then check sizes in the temporary folder.
+landed_now=0
+if [ ${#to_put[@]} -gt 0 ]; then
+  sources=()
+  for name in "${to_put[@]}"; do sources+=("$landing/$name" "$landing/$name$MANIFEST_SUFFIX"); done
+  hdfs -put -f "${sources[@]}" "$tmp_dir/" || warn "hdfs -put reported errors; checking file by file"
+  load_sizes "$tmp_dir" || true
+  ready=()
+  for name in "${to_put[@]}"; do
+    if [ "${sizes[$name]:-}" = "${expected_size[$name]}" ] && [ -n "${sizes[$name$MANIFEST_SUFFIX]+set}" ]; then
+      ready+=("$name")
+    else
+      fail "$name" "the copy in $tmp_dir is missing or incomplete; run again"
+    fi
+  done
+  # 4. Raw files into place first, then their manifests: a manifest in HDFS_RAW_DIR means its file is whole.
+  if [ ${#ready[@]} -gt 0 ]; then
+    moves=()
+    for name in "${ready[@]}"; do moves+=("$tmp_dir/$name"); done
+    hdfs -mv "${moves[@]}" "$raw_dir/" || warn "hdfs -mv of raw files reported errors; checking file by file"
+    load_sizes "$raw_dir" || true
+    manifests=()
+    for name in "${ready[@]}"; do
+      [ "${sizes[$name]:-}" = "${expected_size[$name]}" ] && manifests+=("$tmp_dir/$name$MANIFEST_SUFFIX")
+    done
+    if [ ${#manifests[@]} -gt 0 ]; then
+      hdfs -mv "${manifests[@]}" "$raw_dir/" || warn "hdfs -mv of manifests reported errors; checking file by file"
+      load_sizes "$raw_dir" || true
+    fi
+    for name in "${ready[@]}"; do
+      if [ "${sizes[$name]:-}" = "${expected_size[$name]}" ] && [ -n "${sizes[$name$MANIFEST_SUFFIX]+set}" ]; then
+        say "landed $name"
+        landed_now=$((landed_now + 1))
+        archive "$name"
+      else
+        fail "$name" "it did not arrive in $raw_dir with its manifest; run again"
+      fi
+    done
+  fi
+  hdfs -rm -r -f -skipTrash "$tmp_dir" > /dev/null 2>&1 || true
+fi
+
+say "$landed_now landed, $already already there, $failed failed (into $raw_dir)"
+[ "$failed" -eq 0 ] && exit 0 || exit 1
