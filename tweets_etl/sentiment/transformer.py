@@ -50,9 +50,14 @@ class TransformerScorer(Scorer):
         self.model_path = model_path
         self.batch_size = batch_size
 
-    def check(self) -> None:
-        """Fail now, with one sentence, if the libraries or the weights are missing (load the model)."""
-        _load_model(self.model_path)
+    def check_installed(self) -> None:
+        """Fail now, with one sentence, if torch/transformers or local weights are missing.
+
+        Cheap enough for the Spark driver: imports the libraries and looks for ``config.json``; a remote
+        path is only checked when an executor copies it."""
+        _import_libraries()
+        if not self.model_path.startswith(REMOTE_SCHEMES):
+            local_model_folder(self.model_path)
 
     def score_many(self, texts: Sequence[Optional[str]]) -> List[Optional[SentimentScore]]:
         prepared = [None if text is None else prepare_text(text) for text in texts]

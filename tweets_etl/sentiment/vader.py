@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import Callable, List, Optional, Pattern, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Pattern, Sequence, Tuple
 
 from tweets_etl.errors import TweetsEtlError
 from tweets_etl.sentiment import prepare
@@ -121,13 +121,13 @@ class _Lexicon:
             for term, valence in DOMAIN_TERMS.items():
                 lexicon[_phrase_token(term)] = valence
             self.phrases = _phrase_pattern([term for term in DOMAIN_TERMS if " " in term])
-        self.emoji: Optional[Pattern[str]] = None
+        self.emoji_spacing: Dict[int, str] = {}
         if emoji:
             for symbol, valence in EMOJI_VALENCES.items():
                 # Ours win over VADER's own emoji-to-words step, which runs first inside the analyzer.
                 self.analyzer.emojis.pop(symbol, None)
                 lexicon[symbol] = valence
-            self.emoji = prepare.token_pattern(EMOJI_VALENCES)
+            self.emoji_spacing = prepare.spacing_table(EMOJI_VALENCES)
         self.emoticon_pattern = prepare.emoticon_pattern(self.emoticons)
         self._known = set(lexicon) | set(BOOSTER_DICT) | set(NEGATE)
 
@@ -147,7 +147,9 @@ def _phrase_pattern(phrases: List[str]) -> Optional[Pattern[str]]:
         return None
     ordered = sorted(phrases, key=len, reverse=True)
     body = "|".join(r"\s+".join(re.escape(word) for word in phrase.split()) for phrase in ordered)
-    return re.compile(rf"(?<![\w'-])(?:{body})(?![\w'-])", re.IGNORECASE)
+    # The lookahead on first letters skips most positions cheaply (see prepare.token_pattern).
+    first = "".join(sorted({re.escape(phrase[0].lower()) for phrase in ordered}))
+    return re.compile(rf"(?<![\w'-])(?=[{first}])(?:{body})(?![\w'-])", re.IGNORECASE)
 
 
 @cache
@@ -197,7 +199,7 @@ class VaderScorer(Scorer):
             steps.append(prepare.normalize_quotes)
         if options.emoji:
             steps.append(prepare.strip_emoji_modifiers)
-            steps.append(lambda text: prepare.space_out(text, lexicon.emoji))
+            steps.append(lambda text: text if text.isascii() else text.translate(lexicon.emoji_spacing))
         if options.emoticons:
             steps.append(lambda text: prepare.space_out(text, lexicon.emoticon_pattern))
         if options.censored:
