@@ -8,8 +8,9 @@ from pyspark.sql import types as T
 
 # X escapes exactly these in tweet text; &amp; goes last so "&amp;lt;" becomes "&lt;", not "<".
 _HTML_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"), ("&amp;", "&"))
-# (?U): Unicode word characters, so #ChatGPT日本語 and #café are whole hashtags.
-HASHTAG_PATTERN = r"(?U)(?<![\w&#])[#＃](\w+)"
+# (?U): Unicode word characters, so #ChatGPT日本語 and #café are whole hashtags. Like X, a tag needs a
+# character that is not a digit: "#1 on the charts" has no hashtag.
+HASHTAG_PATTERN = r"(?U)(?<![\w&#])[#＃](\w*[^\W\d]\w*)"
 MENTION_PATTERN = r"(?U)(?<![\w@])@(\w{1,15})"
 URL_PATTERN = r"https?://[^\s]+"
 TWITTER_EPOCH_MS = 1288834974657
