@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Dict, List
 
 import pytest
@@ -164,7 +164,7 @@ def test_normal_page_matches_author_place_referenced_tweet_and_media(spark):
         "raw_record",
     )
 
-    at = datetime(2022, 12, 5, 10, 0, 0)
+    at = datetime(2022, 12, 5, 10, 0, 0, tzinfo=timezone.utc)
     prov = (BATCH, SOURCE_FILE)
     collect = ("3f2a9c0d1e4b", "tweets-etl collect")
     rows = [
@@ -224,7 +224,7 @@ def test_filtered_stream_line_with_one_tweet_object_is_accepted_with_its_include
             stream_tweet["text"],
             "ada_codes",
             "GB",
-            datetime(2022, 12, 5, 10),
+            datetime(2022, 12, 5, 10, tzinfo=timezone.utc),
             None,
             None,
         )
