@@ -11,11 +11,12 @@
 # Only complete files are landed: NAME with NAME.manifest.json beside it (the shipper writes the manifest
 # last, after verifying NAME) whose local size and sha256 match the manifest. Hidden files, *.part and
 # files without a manifest are never touched. All files of a run are put into HDFS_RAW_DIR/.landing-tmp/
-# (hidden, so Spark never lists it) with one `hdfs dfs -put`, checked there by size, then moved into
-# HDFS_RAW_DIR with `-mv` (an atomic rename in HDFS): raw files first, their manifests after. A NAME
-# already in HDFS_RAW_DIR with the manifest's size counts as landed and is skipped; with another size it
-# is an error and is never overwritten. Re-running is always safe. Concurrent runs on one LANDING_DIR are
-# serialised with flock(1).
+# with one `hdfs dfs -put`, checked there by size, then moved with `-mv` (an atomic rename in HDFS): raw
+# files into HDFS_RAW_DIR first, then their manifests into HDFS_RAW_DIR/_manifests/. Spark and Hive skip
+# names starting with "." or "_" when they list a folder, so HDFS_RAW_DIR reads as raw files only, and a
+# manifest in _manifests/ means its file is whole. A NAME already in HDFS_RAW_DIR with the manifest's size
+# counts as landed (a missing manifest is completed); with another size it is an error and is never
+# overwritten. Re-running is always safe. Concurrent runs on one LANDING_DIR are serialised with flock(1).
 #
 # environment:
 #   HDFS_CMD   how to run Hadoop's FsShell (default: "hdfs dfs"), split on spaces, e.g.
@@ -59,6 +60,7 @@ done
 landing=${positional[0]%/}
 raw_dir=${positional[1]%/}
 tmp_dir="$raw_dir/.landing-tmp"
+manifest_dir="$raw_dir/_manifests"
 if [ ! -d "$landing" ]; then
   warn "LANDING_DIR $landing is not a folder; pass the folder tweets-etl ship delivers into"
   exit 2
@@ -138,39 +140,37 @@ if [ "$dry_run" -eq 1 ]; then
   [ "$failed" -eq 0 ] && exit 0 || exit 1
 fi
 
-# list_files DIR: "size<TAB>name" for each file in an HDFS folder (the path is the last column of -ls).
+# list_files DIR...: "size<TAB>key" per file in HDFS folders (the path is the last column of -ls); the key
+# is the file name, or _manifests/NAME for a file in a _manifests folder.
 list_files() {
-  local line size path
-  hdfs -ls "$1" | while IFS= read -r line; do
+  local line size path key
+  hdfs -ls "$@" | while IFS= read -r line; do
     [[ "$line" == -* ]] || continue
     read -r _ _ _ _ size _ _ path <<< "$line"
-    printf '%s\t%s\n' "$size" "${path##*/}"
+    key=${path##*/}
+    path=${path%/*}
+    [ "${path##*/}" = "_manifests" ] && key="_manifests/$key"
+    printf '%s\t%s\n' "$size" "$key"
   done
   return "${PIPESTATUS[0]}"
 }
 
-# load_sizes DIR: refill the associative array "sizes" (name -> bytes) from list_files. No namerefs:
+# load_sizes DIR...: refill the associative array "sizes" (key -> bytes) from list_files. No namerefs:
 # RHEL 7 edge nodes still have bash 4.2.
 declare -A sizes=()
 load_sizes() {
-  local listing size name
+  local listing size key
   sizes=()
-  listing=$(list_files "$1") || return 1
-  while IFS=$'\t' read -r size name; do
-    if [ -n "$name" ]; then sizes[$name]=$size; fi
+  listing=$(list_files "$@") || return 1
+  while IFS=$'\t' read -r size key; do
+    if [ -n "$key" ]; then sizes[$key]=$size; fi
   done <<< "$listing"
   return 0
 }
 
-# 2. HDFS reachable, folders there, and what is already landed.
-if ! hdfs -mkdir -p "$tmp_dir"; then
-  warn "cannot create $tmp_dir with '${hdfs_cmd[*]}'; check HDFS_CMD, the Kerberos ticket (klist) and permissions"
-  exit 3
-fi
-if ! load_sizes "$raw_dir"; then
-  warn "cannot list $raw_dir with '${hdfs_cmd[*]}'; check HDFS_CMD and permissions"
-  exit 3
-fi
+# is_placed NAME: the raw file sits in HDFS_RAW_DIR with the manifest's size ("sizes" from both folders).
+is_placed() { [ "${sizes[$1]:-}" = "${expected_size[$1]}" ]; }
+has_manifest() { [ -n "${sizes[_manifests/$1$MANIFEST_SUFFIX]+set}" ]; }
 
 archive() {
   [ "$keep" -eq 1 ] && return 0
@@ -180,53 +180,71 @@ archive() {
     warn "$1 is in HDFS, but could not be moved to $landing/landed/"
 }
 
-to_put=()
+# 2. HDFS reachable, folders there, and what is already landed.
+if ! hdfs -mkdir -p "$tmp_dir" "$manifest_dir"; then
+  warn "cannot create $tmp_dir with '${hdfs_cmd[*]}'; check HDFS_CMD, the Kerberos ticket (klist) and permissions"
+  exit 3
+fi
+if ! load_sizes "$raw_dir" "$manifest_dir"; then
+  warn "cannot list $raw_dir with '${hdfs_cmd[*]}'; check HDFS_CMD and permissions"
+  exit 3
+fi
+
+pending=()
+declare -A send_raw=()
 already=0
 for name in "${names[@]}"; do
-  if [ -n "${sizes[$name]+set}" ]; then
-    if [ "${sizes[$name]}" = "${expected_size[$name]}" ]; then
-      say "already landed $name"
-      already=$((already + 1))
-      archive "$name"
-    else
-      fail "$name" "$raw_dir/$name already exists with ${sizes[$name]} bytes, not ${expected_size[$name]}; not overwritten"
-    fi
+  if [ -z "${sizes[$name]+set}" ]; then
+    pending+=("$name")
+    send_raw[$name]=1
+  elif ! is_placed "$name"; then
+    fail "$name" "$raw_dir/$name already exists with ${sizes[$name]} bytes, not ${expected_size[$name]}; not overwritten"
+  elif has_manifest "$name"; then
+    say "already landed $name"
+    already=$((already + 1))
+    archive "$name"
   else
-    to_put+=("$name")
+    # An earlier run placed the file but stopped before its manifest: finish that.
+    pending+=("$name")
   fi
 done
 
-# 3. One put for every new file and manifest, then check sizes in the temporary folder.
+# 3. One put for every new file and manifest, then a size check in the temporary folder.
 landed_now=0
-if [ ${#to_put[@]} -gt 0 ]; then
+if [ ${#pending[@]} -gt 0 ]; then
   sources=()
-  for name in "${to_put[@]}"; do sources+=("$landing/$name" "$landing/$name$MANIFEST_SUFFIX"); done
+  for name in "${pending[@]}"; do
+    [ -n "${send_raw[$name]:-}" ] && sources+=("$landing/$name")
+    sources+=("$landing/$name$MANIFEST_SUFFIX")
+  done
   hdfs -put -f "${sources[@]}" "$tmp_dir/" || warn "hdfs -put reported errors; checking file by file"
   load_sizes "$tmp_dir" || true
   ready=()
-  for name in "${to_put[@]}"; do
-    if [ "${sizes[$name]:-}" = "${expected_size[$name]}" ] && [ -n "${sizes[$name$MANIFEST_SUFFIX]+set}" ]; then
-      ready+=("$name")
-    else
+  raw_moves=()
+  for name in "${pending[@]}"; do
+    if [ -z "${sizes[$name$MANIFEST_SUFFIX]+set}" ] || { [ -n "${send_raw[$name]:-}" ] && ! is_placed "$name"; }; then
       fail "$name" "the copy in $tmp_dir is missing or incomplete; run again"
+      continue
     fi
+    ready+=("$name")
+    [ -n "${send_raw[$name]:-}" ] && raw_moves+=("$tmp_dir/$name")
   done
-  # 4. Raw files into place first, then their manifests: a manifest in HDFS_RAW_DIR means its file is whole.
+  # 4. Raw files into place first, then their manifests: a manifest in _manifests means its file is whole.
+  if [ ${#raw_moves[@]} -gt 0 ]; then
+    hdfs -mv "${raw_moves[@]}" "$raw_dir/" || warn "hdfs -mv of raw files reported errors; checking file by file"
+  fi
   if [ ${#ready[@]} -gt 0 ]; then
-    moves=()
-    for name in "${ready[@]}"; do moves+=("$tmp_dir/$name"); done
-    hdfs -mv "${moves[@]}" "$raw_dir/" || warn "hdfs -mv of raw files reported errors; checking file by file"
-    load_sizes "$raw_dir" || true
-    manifests=()
+    load_sizes "$raw_dir" "$manifest_dir" || true
+    manifest_moves=()
     for name in "${ready[@]}"; do
-      [ "${sizes[$name]:-}" = "${expected_size[$name]}" ] && manifests+=("$tmp_dir/$name$MANIFEST_SUFFIX")
+      is_placed "$name" && manifest_moves+=("$tmp_dir/$name$MANIFEST_SUFFIX")
     done
-    if [ ${#manifests[@]} -gt 0 ]; then
-      hdfs -mv "${manifests[@]}" "$raw_dir/" || warn "hdfs -mv of manifests reported errors; checking file by file"
-      load_sizes "$raw_dir" || true
+    if [ ${#manifest_moves[@]} -gt 0 ]; then
+      hdfs -mv "${manifest_moves[@]}" "$manifest_dir/" || warn "hdfs -mv of manifests reported errors; checking file by file"
+      load_sizes "$raw_dir" "$manifest_dir" || true
     fi
     for name in "${ready[@]}"; do
-      if [ "${sizes[$name]:-}" = "${expected_size[$name]}" ] && [ -n "${sizes[$name$MANIFEST_SUFFIX]+set}" ]; then
+      if is_placed "$name" && has_manifest "$name"; then
         say "landed $name"
         landed_now=$((landed_now + 1))
         archive "$name"

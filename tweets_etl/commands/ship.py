@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from tweets_etl.config import Config
-from tweets_etl.errors import ConfigError, InputError
+from tweets_etl.errors import ConfigError, InputError, TweetsEtlError
 
 ORDER = 30
 PASSWORD_ENV = "TWEETS_ETL_SFTP_PASSWORD"
@@ -178,7 +178,12 @@ def _connector(args, config: Config, transport_kind: str, remote_dir: str, sourc
 
 
 def _sftp_connector(args, config: Config) -> Callable:
-    from tweets_etl.ship.sftp import SftpSettings, connect_sftp
+    try:
+        from tweets_etl.ship.sftp import SftpSettings, connect_sftp
+    except ImportError as error:
+        raise TweetsEtlError(
+            f"SFTP shipping needs paramiko ({error}); install it with: pip install 'tweets-etl[ship]'"
+        ) from None
 
     host = args.host or config.ship.host
     if not host:

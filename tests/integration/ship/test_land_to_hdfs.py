@@ -95,7 +95,7 @@ def test_lands_complete_intact_files_only_never_overwrites_and_a_rerun_skips_the
     (landing / "g-export.csv").write_text("no manifest yet")
     (landing / "h-gone.jsonl.gz.manifest.json").write_text("{}")
     expected = {plain.name: digest(plain), unicode.name: digest(unicode)}
-    landed = sorted([*expected, *(f"{name}.manifest.json" for name in expected)])
+    manifests = sorted(f"{name}.manifest.json" for name in expected)
 
     # Every FsShell call is recorded on its way through, to check the order of operations.
     calls = tmp_path / "calls.log"
@@ -110,8 +110,10 @@ def test_lands_complete_intact_files_only_never_overwrites_and_a_rerun_skips_the
     assert "2 landed, 0 already there, 2 failed" in first.stdout
     assert f"FAILED {damaged.name}: the local file does not match its manifest" in first.stderr
     assert f"FAILED {conflict.name}" in first.stderr and "not overwritten" in first.stderr
-    assert files_in(raw_zone) == sorted([*landed, conflict.name])
+    assert files_in(raw_zone) == sorted([*expected, conflict.name])
+    assert files_in(raw_zone / "_manifests") == manifests
     assert {name: digest(raw_zone / name) for name in expected} == expected
+    assert (raw_zone / "_manifests" / manifests[0]).read_bytes() == (landing / manifests[0]).read_bytes()
     assert (raw_zone / conflict.name).read_bytes() == b"someone else's file"
     assert not (raw_zone / ".landing-tmp").exists()
     assert plain.exists() and unicode.exists()
@@ -131,20 +133,31 @@ def test_lands_complete_intact_files_only_never_overwrites_and_a_rerun_skips_the
     raw_moves, manifest_moves = operations[4], operations[6]
     assert plain.name in raw_moves and unicode.name in raw_moves
     assert raw_moves.count(".manifest.json") == 0 and manifest_moves.count(".manifest.json") == 2
+    assert manifest_moves.endswith("/_manifests/")
     calls.unlink()
+    # As if the first run had stopped between placing a file and its manifest.
+    (raw_zone / "_manifests" / f"{unicode.name}.manifest.json").unlink()
 
     again = land(str(landing), f"file://{raw_zone}", hdfs=recorded)
 
     assert again.returncode == 1
-    assert "0 landed, 2 already there, 2 failed" in again.stdout
-    assert [
-        line.split(" org.apache.hadoop.fs.FsShell ")[1].split()[0] for line in calls.read_text().splitlines()
-    ] == [
+    assert f"already landed {plain.name}" in again.stdout and f"landed {unicode.name}" in again.stdout
+    assert "1 landed, 1 already there, 2 failed" in again.stdout
+    operations = [line.split(" org.apache.hadoop.fs.FsShell ")[1] for line in calls.read_text().splitlines()]
+    assert [op.split()[0] for op in operations] == [
         "-mkdir",
         "-ls",
+        "-put",
+        "-ls",
+        "-ls",
+        "-mv",
+        "-ls",
+        "-rm",
     ]
-    assert files_in(raw_zone) == sorted([*landed, conflict.name])
-    assert files_in(landing / "landed") == landed
+    assert operations[2].count(unicode.name) == 1 and f"{unicode.name}.manifest.json" in operations[2]
+    assert files_in(raw_zone) == sorted([*expected, conflict.name])
+    assert files_in(raw_zone / "_manifests") == manifests
+    assert files_in(landing / "landed") == sorted([*expected, *manifests])
     assert files_in(landing) == sorted(
         [
             ".e-next.jsonl.gz.part",
