@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -480,3 +481,37 @@ def test_dry_run_lists_files_and_connects_to_nothing(paths, sshd, capsys):
     assert not list(remote.iterdir())
     assert sshd.log.read_text().count("Connection from") == connections_before
     assert not (src / "loose.csv.manifest.json").exists()
+
+
+def test_a_server_that_never_answers_times_out_instead_of_hanging(tmp_path, capsys):
+    src = tmp_path / "var" / "raw"
+    write_raw(src)
+    with socket.socket() as silent:
+        # Accepts TCP connections (the kernel's backlog) but never sends an SSH banner.
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        code = main(
+            [
+                "ship",
+                str(src),
+                "--var-dir",
+                str(src.parent),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--known-hosts",
+                str(tmp_path / "known_hosts"),
+                "--retries",
+                "0",
+                "--set",
+                "ship.timeout_seconds=1",
+            ]
+        )
+        elapsed = time.monotonic() - started
+
+    assert code == 3
+    assert elapsed < 10
+    assert "cannot reach the SFTP server" in capsys.readouterr().err

@@ -256,3 +256,15 @@ def test_a_file_gives_up_after_its_retries_and_the_next_file_still_goes(folders)
     assert "run again to resume" in report.results[0].message
     assert (landing / ".a.jsonl.gz.part").stat().st_size == 20_000
     assert first.exists()
+
+
+def test_progress_bar_counts_bytes_on_stderr(folders, capsys):
+    raw, landing, shipped = folders
+    write_blob(raw, "a.jsonl.gz", 3 * 1024 * 1024)
+
+    assert shipper(landing, shipped, progress=True).ship(plan_shipment(raw)).all_arrived
+
+    err = capsys.readouterr().err
+    assert "ship:" in err and "/3.00M" in err and "B/s" in err
+    # Off by default when stderr is not a terminal (as under pytest, cron and Oozie).
+    assert Shipper(LocalTransport, str(landing)).progress is False
