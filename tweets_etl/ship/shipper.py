@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from tweets_etl.ship.errors import ConnectError, ConnectionLostError, FileShipError, ShipError
+from tweets_etl.ship.errors import ConnectError, ConnectionLostError, FileShipError
 from tweets_etl.ship.plan import PART_SUFFIX, ShipItem, ShipPlan, check_remote_name
 from tweets_etl.ship.transport import Transport
 
@@ -374,6 +374,3 @@ def _progress_bar(total: int):
     except ImportError:
         return None
     return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc="ship", leave=False)
-
-
-__all__ = ["FileResult", "ShipError", "ShipReport", "Shipper"]
