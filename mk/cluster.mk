@@ -1,0 +1,54 @@
+# Cluster targets: package the job for spark-submit, submit it, deploy the Oozie app, run a landed day.
+# See README "Running on Cloudera". Every variable below can be set on the command line.
+
+DIST ?= dist
+JOB ?= pipeline
+JOB_ARGS ?=
+SCRIPT ?=
+DRY_RUN ?=
+PACKAGE_PYTHON ?= $(PYTHON)
+PYTHON_PREFIX ?=
+DEPLOY_MODE ?=
+QUEUE ?=
+PRINCIPAL ?=
+KEYTAB ?=
+HDFS_CMD ?= hdfs
+OOZIE_APP_DIR ?= /user/$(USER)/apps/tweets-etl
+LANDING_DIR ?= /data/landing/tweets
+HDFS_RAW_DIR ?= /data/tweets_etl/raw
+DAY ?= $(shell date -u +%F)
+
+# The ops tools need only pyyaml and this repo: the dev venv when there is one, else the system Python.
+OPS_PYTHON := $(if $(wildcard $(PY)),$(PY),$(PYTHON))
+OPS := PYTHONPATH=$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH} $(OPS_PYTHON) -m tweets_etl.ops
+SUBMIT_FLAGS = --env $(ENV) --job $(JOB) --dist $(DIST) $(if $(SCRIPT),--script $(SCRIPT)) \
+	$(if $(DEPLOY_MODE),--deploy-mode $(DEPLOY_MODE)) $(if $(QUEUE),--queue $(QUEUE)) \
+	$(if $(PRINCIPAL),--principal $(PRINCIPAL)) $(if $(KEYTAB),--keytab $(KEYTAB))
+
+.PHONY: package
+package: ## Build dist/: tweets_etl.zip, jobs/, executor-env.tar.gz (PACKAGE_PYTHON=the nodes' Python)
+	$(OPS).package --dist $(DIST) --python $(PACKAGE_PYTHON) \
+		$(if $(PYTHON_PREFIX),--python-prefix $(PYTHON_PREFIX)) $(if $(FORCE),--force)
+
+.PHONY: submit
+submit: ## spark-submit JOB=pipeline|ingest|stage|enrich|model|check with ENV's cluster config (DRY_RUN=1)
+	@$(if $(filter-out 0,$(DRY_RUN)),,$(OPS).package --dist $(DIST) --code-only)
+	@$(OPS).submit $(SUBMIT_FLAGS) $(if $(filter-out 0,$(DRY_RUN)),--dry-run) -- $(JOB_ARGS)
+
+.PHONY: daily
+daily: ## Land DAY's files from LANDING_DIR into HDFS_RAW_DIR/landed_date=DAY, then submit the pipeline on them
+	bash scripts/land_to_hdfs.sh $(LANDING_DIR) $(HDFS_RAW_DIR)/landed_date=$(DAY)
+	$(MAKE) --no-print-directory submit ENV=$(ENV) JOB=pipeline \
+		JOB_ARGS="--input hdfs://$(HDFS_RAW_DIR)/landed_date=$(DAY) $(JOB_ARGS)"
+
+.PHONY: oozie-deploy
+oozie-deploy: ## After make package: put the Oozie app (workflow, coordinator, dist/, conf/) in HDFS at OOZIE_APP_DIR
+	$(OPS).oozie --env $(ENV) --dist $(DIST) --app-dir $(OOZIE_APP_DIR) --out $(DIST)/oozie
+	$(HDFS_CMD) dfs -mkdir -p $(OOZIE_APP_DIR)
+	$(HDFS_CMD) dfs -put -f $(DIST)/oozie/app/* $(OOZIE_APP_DIR)/
+	@echo "Oozie app in $(OOZIE_APP_DIR). Start it with:"
+	@echo "  oozie job -oozie \$$OOZIE_URL -config $(DIST)/oozie/job.properties -run"
+
+.PHONY: cluster-test
+cluster-test: $(STAMP) ## Prove make package + make submit on a Spark standalone cluster on 127.0.0.1
+	@bash scripts/pytest.sh $(PY) tests/integration/cluster -m cluster $(PYTEST_ARGS)

@@ -1,0 +1,144 @@
+"""`make oozie-deploy`: stage the Oozie app folder and render its job.properties from conf/ENV.yaml.
+
+The Spark actions get the same settings as `make submit` in YARN cluster mode (``sparkOpts``), with the
+artefacts read from the app folder in HDFS instead of the local dist/. The staged folder mirrors what
+workflow.xml references under ``${appPath}``::
+
+    workflow.xml  coordinator.xml  jobs/*.py  dist/{tweets_etl.zip,executor-env.tar.gz}
+    conf/{base.yaml,ENV.yaml[,taxonomy.yaml]}  scripts/land_to_hdfs.sh
+
+Oozie's own ``lib/`` folder is left empty on purpose: Oozie would ship everything in it to every action.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+from tweets_etl.config import Config, load_config
+from tweets_etl.errors import TweetsEtlError
+from tweets_etl.ops import package
+from tweets_etl.ops.submit import SubmitOptions, build_command, config_files
+
+OOZIE_DIR = Path("oozie")
+LAND_SCRIPT = Path("scripts") / "land_to_hdfs.sh"
+APP_PATH = "${appPath}"
+# Set by workflow.xml's <spark> elements or handled by Oozie's credentials, never by spark-opts.
+_OWN_ELEMENTS = ("--master", "--deploy-mode", "--name", "--principal", "--keytab")
+_PLACEHOLDER = re.compile(r"@[A-Z_]+@")
+
+
+def spark_opts(config: Config) -> str:
+    """The spark-submit options of `make submit` (YARN cluster mode) with paths inside the Oozie app."""
+    command = build_command(
+        config,
+        SubmitOptions(dist=Path(APP_PATH) / "dist", deploy_mode="cluster"),
+        environ={},
+    )
+    argv = list(command.argv)
+    end = argv.index(str(command.script))
+    options: List[str] = []
+    index = 1
+    while index < end:
+        flag, value = argv[index], argv[index + 1]
+        index += 2
+        if flag in _OWN_ELEMENTS:
+            continue
+        if flag == "--files":
+            value = ",".join(f"{APP_PATH}/conf/{path.name}" for path in config_files(config))
+        options += [flag, _quote(value)]
+    return " ".join(options)
+
+
+def render_properties(template: str, *, config: Config, app_dir: str) -> str:
+    """Fill the @...@ placeholders of conf/oozie/job.properties."""
+    queue = config.spark.conf.get("spark.yarn.queue", "default")
+    values = {"@ENV@": config.env, "@APP_DIR@": app_dir, "@QUEUE@": queue, "@SPARK_OPTS@": spark_opts(config)}
+    for placeholder, value in values.items():
+        template = template.replace(placeholder, value)
+    left = _PLACEHOLDER.search(template)
+    if left:
+        raise TweetsEtlError(
+            f"job.properties has a placeholder {left.group(0)} that make oozie-deploy cannot fill"
+        )
+    return template
+
+
+def day_properties(properties: str) -> str:
+    """job.properties for one workflow run: the workflow, not the coordinator, is the application."""
+    return properties.replace(
+        "oozie.coord.application.path=${appPath}/coordinator.xml", "oozie.wf.application.path=${appPath}"
+    )
+
+
+def stage_app(out: Path, *, config: Config, dist: Path, repo: Path = package.REPO) -> Path:
+    """Build out/app: the folder `hdfs dfs -put` copies to the app dir (big files are hard links)."""
+    needed = [dist / package.CODE_ZIP, dist / package.ARCHIVE, dist / package.JOBS_DIR, repo / LAND_SCRIPT]
+    for path in needed:
+        if not path.exists():
+            hint = "run `make package` first" if dist in path.parents else "it belongs to the repo"
+            raise TweetsEtlError(f"{path} is missing: {hint}")
+    app = out / "app"
+    if app.exists():
+        shutil.rmtree(app)
+    (app / "dist").mkdir(parents=True)
+    (app / "conf").mkdir()
+    (app / "scripts").mkdir()
+    for name in ("workflow.xml", "coordinator.xml"):
+        shutil.copy2(Path(config.conf_dir) / OOZIE_DIR / name, app / name)
+    shutil.copytree(dist / package.JOBS_DIR, app / "jobs")
+    for name in (package.CODE_ZIP, package.ARCHIVE):
+        _link_or_copy(dist / name, app / "dist" / name)
+    for path in config_files(config):
+        shutil.copy2(path, app / "conf" / path.name)
+    shutil.copy2(repo / LAND_SCRIPT, app / LAND_SCRIPT)
+    return app
+
+
+def deploy_files(config: Config, *, dist: Path, app_dir: str, out: Path) -> Path:
+    """Stage the app and write out/job.properties and out/day.properties."""
+    app = stage_app(out, config=config, dist=dist)
+    template = (Path(config.conf_dir) / OOZIE_DIR / "job.properties").read_text(encoding="utf-8")
+    properties = render_properties(template, config=config, app_dir=app_dir)
+    (out / "job.properties").write_text(properties, encoding="utf-8")
+    (out / "day.properties").write_text(day_properties(properties), encoding="utf-8")
+    return app
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _quote(value: str) -> str:
+    # Oozie splits spark-opts on spaces but keeps double-quoted values together.
+    return f'"{value}"' if any(char.isspace() for char in value) else value
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="oozie", description=__doc__.splitlines()[0])
+    parser.add_argument("--env", default="cloudera", help="config environment (default: cloudera)")
+    parser.add_argument("--conf-dir", help="folder with base.yaml and ENV.yaml (default: ./conf)")
+    parser.add_argument("--dist", type=Path, default=Path("dist"), help="what make package built")
+    parser.add_argument("--app-dir", required=True, help="the app folder in HDFS, e.g. /user/etl/apps/x")
+    parser.add_argument("--out", type=Path, default=Path("dist/oozie"), help="where to stage the app")
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(env=args.env, conf_dir=args.conf_dir)
+        app = deploy_files(config, dist=args.dist, app_dir=args.app_dir, out=args.out)
+    except TweetsEtlError as error:
+        print(f"oozie: error: {error}", file=sys.stderr)
+        return error.exit_code
+    print(f"oozie: staged {app} and {args.out / 'job.properties'} for {args.app_dir}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
