@@ -6,6 +6,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 # (pattern, client, device, os, is_automated), first match wins. Patterns are case-insensitive.
+# Bot services name themselves ...bot ("HobbyFigureBot", "twittbot.net", "Cheap Bots, Done Quick!").
 SOURCE_RULES = (
     (r"twitter for iphone", "Twitter app", "iPhone", "iOS", False),
     (r"twitter for ipad", "Twitter app", "iPad", "iOS", False),
@@ -22,7 +23,7 @@ SOURCE_RULES = (
         True,
     ),
     (
-        r"ifttt|zapier|dlvr\.it|echobox|make\.com|integromat|\bbot\b|api\b|python|tweepy|gpt",
+        r"ifttt|zapier|dlvr\.it|echobox|make\.com|integromat|bots?\b|api\b|python|tweepy|gpt",
         "Automation",
         "Server",
         "unknown",
