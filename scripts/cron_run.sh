@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Run one scheduled tweets-etl job the way cron should: never two at once, never forever, always logged.
+#
+#   cron_run.sh [--timeout SECONDS] [--var-dir DIR] [--env-file FILE] [--keep-days N] NAME -- COMMAND [ARG...]
+#
+# - lock:    flock -n on VAR_DIR/locks/NAME.lock; if the previous NAME run still holds it, this run is
+#            skipped with a message and exit 75 (EX_TEMPFAIL), so an overrun shows up in cron mail.
+# - timeout: COMMAND is stopped (TERM, then KILL 60 s later) after --timeout seconds (default 3600);
+#            exit 124 says so.
+# - logs:    each run writes VAR_DIR/logs/cron/NAME/NAME-<UTC time>.log (COMMAND's stdout and stderr, with
+#            a header and footer); latest.log points at the newest; logs older than --keep-days (30) go.
+# - exit:    COMMAND's exit code. On failure, one line and the log's last lines go to stderr (cron mail).
+# - secrets: --env-file FILE (KEY=VALUE lines, outside the repo, mode 600) is read before COMMAND runs,
+#            e.g. X_BEARER_TOKEN for collect; nothing from it is printed.
+# VAR_DIR is --var-dir, else $TWEETS_ETL_VAR_DIR, else ./var.
+set -uo pipefail
+
+usage() {
+  sed -n '4p' "$0" | sed 's/^# *//' >&2
+  exit 64
+}
+
+timeout_seconds=3600
+keep_days=30
+var_dir=${TWEETS_ETL_VAR_DIR:-var}
+env_file=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --timeout) timeout_seconds=${2:?}; shift 2 ;;
+    --var-dir) var_dir=${2:?}; shift 2 ;;
+    --env-file) env_file=${2:?}; shift 2 ;;
+    --keep-days) keep_days=${2:?}; shift 2 ;;
+    -h|--help) usage ;;
+    --) break ;;
+    -*) echo "cron_run: unknown option $1" >&2; usage ;;
+    *) break ;;
+  esac
+done
+name=${1:-}
+[ -n "$name" ] && [ "${2:-}" = "--" ] && [ $# -ge 3 ] || usage
+shift 2
+case "$name" in *[!A-Za-z0-9_.-]*) echo "cron_run: NAME must be letters, digits, . _ -" >&2; exit 64 ;; esac
+case "$timeout_seconds" in ''|*[!0-9]*) echo "cron_run: --timeout needs whole seconds" >&2; exit 64 ;; esac
+
+lock_dir="$var_dir/locks"
+log_dir="$var_dir/logs/cron/$name"
+mkdir -p "$lock_dir" "$log_dir" || { echo "cron_run: cannot create $lock_dir or $log_dir" >&2; exit 73; }
+lock="$lock_dir/$name.lock"
+
+exec 9>>"$lock"
+if ! flock -n 9; then
+  holder=$(cat "$lock" 2>/dev/null || true)
+  echo "cron_run: $name skipped: the previous $name run (${holder:-pid unknown}) still holds $lock" >&2
+  exit 75
+fi
+printf 'pid %s since %s\n' "$$" "$(date -u +%FT%TZ)" >"$lock"
+
+if [ -n "$env_file" ]; then
+  [ -r "$env_file" ] || { echo "cron_run: --env-file $env_file is not readable" >&2; exit 66; }
+  if [ -n "$(find "$env_file" -perm /077 2>/dev/null)" ]; then
+    echo "cron_run: warning: $env_file is readable by others; chmod 600 it" >&2
+  fi
+  set -a
+  # shellcheck disable=SC1090
+  . "$env_file"
+  set +a
+fi
+
+started=$(date -u +%s)
+log="$log_dir/$name-$(date -u +%Y%m%dT%H%M%SZ)-$$.log"
+{
+  echo "# cron_run $name: start $(date -u +%FT%TZ) on $(hostname) pid $$, timeout ${timeout_seconds}s"
+  echo "# command: $*"
+} >"$log"
+ln -sfn "$(basename "$log")" "$log_dir/latest.log"
+
+timeout --kill-after=60 "$timeout_seconds" "$@" >>"$log" 2>&1 </dev/null
+status=$?
+elapsed=$(( $(date -u +%s) - started ))
+echo "# cron_run $name: end $(date -u +%FT%TZ), exit $status after ${elapsed}s" >>"$log"
+
+find "$log_dir" -name "$name-*.log" -type f -mtime +"$keep_days" -delete 2>/dev/null
+
+if [ "$status" -ne 0 ]; then
+  case "$status" in
+    124) why="timed out after ${timeout_seconds}s" ;;
+    137) why="killed (exit 137) after ${elapsed}s" ;;
+    126) why="could not execute $1" ;;
+    127) why="command not found: $1" ;;
+    *) why="failed with exit $status after ${elapsed}s" ;;
+  esac
+  {
+    echo "cron_run: $name $why; log: $log"
+    tail -n 20 "$log"
+  } >&2
+fi
+exit "$status"
