@@ -135,7 +135,10 @@ def test_job_properties_carry_the_submit_settings_of_the_env(dist, tmp_path):
     opts = properties["sparkOpts"]
     assert "--archives ${appPath}/dist/executor-env.tar.gz#environment" in opts
     assert "--py-files ${appPath}/dist/tweets_etl.zip" in opts
-    assert "--files ${appPath}/conf/base.yaml,${appPath}/conf/cloudera.yaml" in opts
+    assert (
+        "--files ${appPath}/conf/base.yaml,${appPath}/conf/cloudera.yaml,${appPath}/conf/taxonomy.yaml"
+        in opts
+    )
     assert "--conf spark.pyspark.python=./environment/bin/python" in opts
     assert "--conf spark.executor.memory=4g" in opts
     assert "--master" not in opts and "--deploy-mode" not in opts and "javax.jdo" not in opts

@@ -1,0 +1,120 @@
+"""The fast parts of `make package`: requirements from setup.py, the --py-files zip, jobs, fingerprints.
+
+Building the venv and the archive for real is the cluster test's job (tests/integration/cluster).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tweets_etl.errors import ConfigError, TweetsEtlError
+from tweets_etl.ops import package
+
+REPO = Path(__file__).resolve().parents[3]
+INFO = {
+    "version": "3.11.7",
+    "implementation": "CPython",
+    "machine": "x86_64",
+    "executable": "/usr/bin/python3",
+}
+
+
+def test_executor_requirements_are_the_pipeline_extra_without_the_collector_or_shipper():
+    requirements = package.executor_requirements(REPO / "setup.py")
+    names = {req.split(">")[0].split("<")[0].split("=")[0].lower() for req in requirements}
+
+    assert {"pyyaml", "vadersentiment", "pandas", "numpy", "pyarrow"} <= names
+    assert not names & {"tweepy", "paramiko", "pyspark", "pytest"}
+
+
+def write_setup(folder: Path, pipeline: list) -> Path:
+    setup = folder / "setup.py"
+    setup.write_text(
+        "from setuptools import setup\n"
+        f"setup(name='x', install_requires=['pyyaml'], extras_require={{'pipeline': {pipeline!r}}})\n"
+    )
+    return setup
+
+
+def test_an_extra_that_setup_py_lacks_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="no extra 'nope'"):
+        package.setup_requirements(write_setup(tmp_path, ["pandas"]), ["nope"])
+
+
+def test_pyspark_in_the_executor_extra_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="executors get pyspark from the cluster's Spark"):
+        package.executor_requirements(write_setup(tmp_path, ["pandas", "pyspark==3.5.1"]))
+
+
+def test_code_zip_is_importable_byte_identical_across_builds_and_cache_free(tmp_path):
+    first, second = tmp_path / "a.zip", tmp_path / "b.zip"
+    package.build_code_zip(REPO / "tweets_etl", first)
+    package.build_code_zip(REPO / "tweets_etl", second)
+
+    assert first.read_bytes() == second.read_bytes()
+    names = zipfile.ZipFile(first).namelist()
+    assert "tweets_etl/__init__.py" in names and "tweets_etl/ops/submit.py" in names
+    assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
+    probe = "import sys; sys.path.insert(0, sys.argv[1]); import tweets_etl.config as c; print(c.__file__)"
+    result = subprocess.run([sys.executable, "-I", "-c", probe, str(first)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{first}/tweets_etl/config.py"
+
+
+def test_copy_jobs_mirrors_the_entry_points_and_drops_stale_ones(tmp_path):
+    out = tmp_path / "jobs"
+    out.mkdir()
+    (out / "removed_job.py").write_text("")
+
+    jobs = package.copy_jobs(REPO / "jobs", out)
+
+    assert {"pipeline", "ingest", "stage", "enrich", "model", "check"} <= set(jobs)
+    assert sorted(path.stem for path in out.iterdir()) == sorted(jobs)
+
+
+def test_copy_jobs_refuses_an_empty_jobs_folder(tmp_path):
+    (tmp_path / "jobs").mkdir()
+
+    with pytest.raises(TweetsEtlError, match="has no job entry points"):
+        package.copy_jobs(tmp_path / "jobs", tmp_path / "out")
+
+
+def test_the_fingerprint_changes_with_requirements_python_and_prefix():
+    base = package.archive_fingerprint(["pandas<3"], INFO, python_prefix=None)
+
+    assert base == package.archive_fingerprint(["pandas<3"], dict(INFO), python_prefix=None)
+    assert base != package.archive_fingerprint(["pandas<2"], INFO, python_prefix=None)
+    assert base != package.archive_fingerprint(
+        ["pandas<3"], {**INFO, "version": "3.9.18"}, python_prefix=None
+    )
+    assert base != package.archive_fingerprint(["pandas<3"], INFO, python_prefix="/usr")
+
+
+def test_an_archive_is_reused_only_when_its_recorded_fingerprint_and_size_match(tmp_path):
+    (tmp_path / package.ARCHIVE).write_bytes(b"12345")
+    record = {"fingerprint": "abc", "archive": {"bytes": 5}}
+    (tmp_path / package.INFO_FILE).write_text(json.dumps(record))
+
+    assert package.archive_is_current(tmp_path, "abc")
+    assert not package.archive_is_current(tmp_path, "other")
+    (tmp_path / package.ARCHIVE).write_bytes(b"123")  # a truncated copy is not reused
+    assert not package.archive_is_current(tmp_path, "abc")
+
+
+def test_code_only_package_refreshes_the_zip_and_jobs(tmp_path):
+    package.package(tmp_path, python=sys.executable, code_only=True)
+
+    assert (tmp_path / package.CODE_ZIP).is_file()
+    assert (tmp_path / "jobs" / "pipeline.py").read_text() == (REPO / "jobs" / "pipeline.py").read_text()
+    assert not (tmp_path / package.ARCHIVE).exists()
+
+
+def test_a_missing_build_python_is_one_sentence():
+    with pytest.raises(TweetsEtlError, match="set PACKAGE_PYTHON to the Python the cluster nodes have"):
+        package.python_info("/nonexistent/python3.9")

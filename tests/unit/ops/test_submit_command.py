@@ -1,0 +1,275 @@
+"""The spark-submit command `make submit` builds from conf/ENV.yaml, and how it reports a failed job."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tweets_etl.config import load_config
+from tweets_etl.errors import ConfigError, TweetsEtlError
+from tweets_etl.ops import package
+from tweets_etl.ops.submit import (
+    SubmitCommand,
+    SubmitError,
+    SubmitOptions,
+    build_command,
+    check_artifacts,
+    failure_message,
+    run,
+)
+
+REPO = Path(__file__).resolve().parents[3]
+# base.yaml names conf/taxonomy.yaml; it is shipped with --files whenever it exists.
+TAXONOMY = ",conf/taxonomy.yaml" if (REPO / "conf" / "taxonomy.yaml").is_file() else ""
+
+
+@pytest.fixture(autouse=True)
+def in_repo(monkeypatch):
+    monkeypatch.chdir(REPO)  # paths under the working directory are printed relative, like make does
+
+
+def config(env: str = "cloudera", **overrides):
+    return load_config(
+        env=env, conf_dir=str(REPO / "conf"), var_dir="/srv/var", overrides=overrides, environ={}
+    )
+
+
+def confs(command: SubmitCommand) -> dict:
+    argv = list(command.argv)
+    return dict(argv[i + 1].split("=", 1) for i, arg in enumerate(argv) if arg == "--conf")
+
+
+def test_cloudera_pipeline_command_is_exactly_what_yarn_cluster_mode_needs():
+    command = build_command(config(), SubmitOptions(job="pipeline"), environ={})
+
+    assert list(command.argv) == [
+        "spark-submit",
+        "--master", "yarn",
+        "--deploy-mode", "cluster",
+        "--name", "tweets-etl-pipeline",
+        "--queue", "default",
+        "--archives", "dist/executor-env.tar.gz#environment",
+        "--py-files", "dist/tweets_etl.zip",
+        "--files", "conf/base.yaml,conf/cloudera.yaml" + TAXONOMY,
+        "--conf", "spark.driver.memory=2g",
+        "--conf", "spark.executor.cores=2",
+        "--conf", "spark.executor.instances=4",
+        "--conf", "spark.executor.memory=4g",
+        "--conf", "spark.pyspark.python=./environment/bin/python",
+        "--conf", "spark.sql.adaptive.enabled=true",
+        "--conf", "spark.sql.session.timeZone=UTC",
+        "--conf", "spark.sql.shuffle.partitions=200",
+        "--conf", "spark.sql.sources.partitionOverwriteMode=dynamic",
+        "--conf", "spark.yarn.appMasterEnv.PYSPARK_PYTHON=./environment/bin/python",
+        "--conf", "spark.yarn.maxAppAttempts=1",
+        "dist/jobs/pipeline.py", "--env", "cloudera",
+    ]  # fmt: skip
+    assert command.env_set == {} and command.env_unset == ()
+
+
+def test_cluster_mode_drops_the_local_interpreters_and_forwards_config_overrides():
+    environ = {
+        "PYSPARK_DRIVER_PYTHON": "/home/me/venv/bin/python",
+        "TWEETS_ETL__PIPELINE__FAIL_ON_GATE": "false",
+    }
+
+    command = build_command(config(), SubmitOptions(job="enrich"), environ=environ)
+
+    assert command.env_unset == ("PYSPARK_DRIVER_PYTHON",)
+    assert command.shell().startswith("env -u PYSPARK_DRIVER_PYTHON spark-submit ")
+    assert "spark.pyspark.driver.python" not in confs(command)
+    assert confs(command)["spark.yarn.appMasterEnv.TWEETS_ETL__PIPELINE__FAIL_ON_GATE"] == "false"
+    assert command.argv[-3:] == ("dist/jobs/enrich.py", "--env", "cloudera")
+
+
+def test_client_mode_runs_the_driver_here_with_a_local_python_and_the_var_dir(tmp_path):
+    (tmp_path / "executor-env" / "bin").mkdir(parents=True)
+    (tmp_path / "executor-env" / "bin" / "python").touch()
+    options = SubmitOptions(
+        job="stage", dist=tmp_path, deploy_mode="client", job_args=("--input", "hdfs:///x")
+    )
+
+    command = build_command(config(), options, environ={})
+
+    assert command.argv[command.argv.index("--deploy-mode") + 1] == "client"
+    assert confs(command)["spark.pyspark.driver.python"] == str(tmp_path / "executor-env" / "bin" / "python")
+    assert confs(command)["spark.pyspark.python"] == "./environment/bin/python"
+    assert "spark.yarn.appMasterEnv.PYSPARK_PYTHON" not in confs(command)
+    assert command.argv[-6:] == ("--env", "cloudera", "--var-dir", "/srv/var", "--input", "hdfs:///x")
+    assert command.env_set == {"TWEETS_ETL_CONF_DIR": str(REPO / "conf")}
+
+
+def test_client_mode_without_a_packaged_venv_uses_pyspark_driver_python_then_python3(tmp_path):
+    options = SubmitOptions(dist=tmp_path, deploy_mode="client")
+
+    chosen = build_command(config(), options, environ={"PYSPARK_DRIVER_PYTHON": "/opt/py/bin/python3"})
+    default = build_command(config(), options, environ={})
+
+    assert confs(chosen)["spark.pyspark.driver.python"] == "/opt/py/bin/python3"
+    assert confs(default)["spark.pyspark.driver.python"] == "python3"
+
+
+def test_the_cluster_metastore_gets_no_derby_settings_and_the_embedded_one_does():
+    cluster = confs(build_command(config(), SubmitOptions(), environ={}))
+    standalone = confs(build_command(config("standalone"), SubmitOptions(), environ={}))
+
+    assert not [key for key in cluster if "jdo" in key or "warehouse.dir" in key or "extraJavaOptions" in key]
+    assert standalone["spark.hadoop.javax.jdo.option.ConnectionURL"].startswith(
+        "jdbc:derby:;databaseName=/srv/var/metastore/metastore_db"
+    )
+    assert standalone["spark.sql.warehouse.dir"] == "/srv/var/warehouse"
+
+
+def test_kerberos_from_config_becomes_principal_and_keytab_flags():
+    kerberized = config(
+        **{
+            "spark.conf": {
+                "spark.kerberos.principal": "etl@EXAMPLE.COM",
+                "spark.kerberos.keytab": "/k/etl.keytab",
+            }
+        }
+    )
+
+    command = build_command(kerberized, SubmitOptions(), environ={})
+
+    argv = list(command.argv)
+    assert argv[argv.index("--principal") + 1] == "etl@EXAMPLE.COM"
+    assert argv[argv.index("--keytab") + 1] == "/k/etl.keytab"
+    assert not [key for key in confs(command) if key.startswith("spark.kerberos")]
+
+
+def test_kerberos_needs_both_principal_and_keytab():
+    with pytest.raises(ConfigError, match="both a principal and a keytab"):
+        build_command(config(), SubmitOptions(principal="etl@EXAMPLE.COM"), environ={})
+
+
+def test_queue_and_deploy_mode_can_be_overridden_per_submit():
+    command = build_command(config(), SubmitOptions(queue="etl", deploy_mode="client"), environ={})
+
+    argv = list(command.argv)
+    assert argv[argv.index("--queue") + 1] == "etl"
+    assert argv[argv.index("--deploy-mode") + 1] == "client"
+    assert "spark.submit.deployMode" not in confs(command) and "spark.yarn.queue" not in confs(command)
+
+
+@pytest.mark.parametrize(
+    ("env", "options", "message"),
+    [
+        ("standalone", SubmitOptions(deploy_mode="cluster"), "cannot use cluster deploy mode"),
+        ("local", SubmitOptions(), "make submit needs a cluster"),
+        ("cloudera", SubmitOptions(job="everything"), "JOB=everything is not a job"),
+    ],
+)
+def test_impossible_submits_are_refused_with_a_sentence(env, options, message):
+    with pytest.raises(ConfigError, match=message):
+        build_command(config(env), options, environ={})
+
+
+def test_check_artifacts_asks_for_make_package_when_dist_is_missing(tmp_path):
+    options = SubmitOptions(dist=tmp_path)
+    command = build_command(config(), options, environ={})
+
+    with pytest.raises(TweetsEtlError, match=r"tweets_etl.zip is missing: run `make package` first"):
+        check_artifacts(command, options)
+
+
+def test_check_artifacts_refuses_an_archive_built_for_other_requirements(tmp_path):
+    for name in (package.CODE_ZIP, package.ARCHIVE):
+        (tmp_path / name).touch()
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs" / "pipeline.py").touch()
+    (tmp_path / package.INFO_FILE).write_text('{"requirements": ["pyyaml>=5.4"]}')
+    options = SubmitOptions(dist=tmp_path)
+    command = build_command(config(), options, environ={})
+
+    with pytest.raises(TweetsEtlError, match="built for other requirements"):
+        check_artifacts(command, options)
+
+
+def test_failure_message_prefers_the_jobs_own_error_line_and_points_at_yarn_logs():
+    lines = [
+        "INFO Client: Submitted application application_1700000000000_0042",
+        "Traceback (most recent call last):",
+        "tweets-etl run: error: stage enrich failed: PythonException: No module named 'vaderSentiment'",
+        "Exception in thread main org.apache.spark.SparkException: Application finished with failed status",
+    ]
+
+    message = failure_message("pipeline", "yarn", 1, lines)
+
+    assert message == (
+        "job pipeline failed on yarn (spark-submit exit 1): stage enrich failed: PythonException: "
+        "No module named 'vaderSentiment'; full logs: yarn logs -applicationId application_1700000000000_0042"
+    )
+
+
+def test_failure_message_falls_back_to_the_last_exception_line():
+    lines = ["some output", "ModuleNotFoundError: No module named 'tweepy'", "shutdown hook called"]
+
+    assert failure_message("ingest", "spark://h:7077", 1, lines).endswith(
+        "(spark-submit exit 1): ModuleNotFoundError: No module named 'tweepy'"
+    )
+
+
+def test_run_streams_both_streams_and_turns_a_failed_job_into_one_sentence(tmp_path, capfd):
+    fake = tmp_path / "spark-submit"
+    fake.write_text(
+        "#!/bin/sh\necho 'batch b1 running'\necho 'tweets-etl run: error: stage model failed: boom'\n"
+        "echo 'WARN something' >&2\nexit 3\n"
+    )
+    fake.chmod(0o755)
+    command = build_command(config(), SubmitOptions(), spark_submit=str(fake), environ={})
+
+    with pytest.raises(SubmitError) as failure:
+        run(command, job="pipeline")
+
+    assert str(failure.value) == "job pipeline failed on yarn (spark-submit exit 3): stage model failed: boom"
+    out, err = capfd.readouterr()
+    assert "batch b1 running" in out and "WARN something" in err
+
+
+def test_run_returns_zero_when_the_job_succeeds(tmp_path):
+    command = dataclasses.replace(build_command(config(), SubmitOptions(), environ={}), argv=("true",))
+
+    assert run(command, job="pipeline") == 0
+
+
+def test_dry_run_prints_the_command_through_make():
+    result = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "-s",
+            "submit",
+            "ENV=cloudera",
+            "JOB=model",
+            "DRY_RUN=1",
+            "QUEUE=etl",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.strip().splitlines()
+    assert " --master yarn --deploy-mode cluster --name tweets-etl-model --queue etl " in line
+    assert line.endswith(" dist/jobs/model.py --env cloudera")
+
+
+def test_the_submit_cli_says_what_is_wrong_in_one_line():
+    result = subprocess.run(
+        [sys.executable, "-m", "tweets_etl.ops.submit", "--env", "local", "--dry-run"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("submit: error: spark.master is 'local[*]': make submit needs a cluster")
+    assert len(result.stderr.strip().splitlines()) == 1
