@@ -1,0 +1,245 @@
+"""fct_tweets and bridge_tweet_hashtags: measures, and foreign keys that land on dimension members."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Dict
+
+import pytest
+from chispa import assert_df_equality
+
+from tweets_etl.seeds import TWEET_TYPES
+from tweets_etl.tables import FCT_TWEETS, STG_TWEETS
+from tweets_etl.transforms.dimensions import (
+    build_dim_dates,
+    build_dim_hashtags,
+    build_dim_languages,
+    build_dim_locations,
+    build_dim_sources,
+    build_dim_times,
+    build_dim_tweet_types,
+    build_dim_users,
+)
+from tweets_etl.transforms.facts import build_bridge_tweet_hashtags, build_fct_tweets
+
+pytestmark = pytest.mark.spark
+
+UTC = timezone.utc
+
+
+def stg(spark, *rows: Dict[str, Any]):
+    """stg_tweets rows: unspecified columns are null, list columns empty, as stage_tweets leaves them."""
+    defaults: Dict[str, Any] = {
+        "hashtags": [],
+        "mentions": [],
+        "urls": [],
+        "media_types": [],
+        "has_media": False,
+    }
+    records = []
+    for number, row in enumerate(rows, start=1):
+        values = {**defaults, "tweet_id": str(1598000000000000000 + number), **row}
+        records.append(tuple(values.get(name) for name in STG_TWEETS.columns))
+    return spark.createDataFrame(records, STG_TWEETS.schema)
+
+
+def assert_rows(spark, actual, schema: str, rows) -> None:
+    assert_df_equality(
+        actual,
+        spark.createDataFrame(rows, schema),
+        ignore_row_order=True,
+        ignore_nullable=True,
+        ignore_metadata=True,
+    )
+
+
+def metrics(likes, retweets, replies, quotes, impressions) -> Dict[str, Any]:
+    return {
+        "like_count": likes,
+        "retweet_count": retweets,
+        "reply_count": replies,
+        "quote_count": quotes,
+        "impression_count": impressions,
+    }
+
+
+def test_engagement_is_the_sum_of_interactions_and_its_rate_needs_impressions(spark):
+    batch = stg(
+        spark,
+        {"tweet_id": "1", **metrics(3, 1, 0, 1, 50)},
+        {"tweet_id": "2", **metrics(10, 5, 5, 0, 40)},
+        # No impressions yet (0) or not sent (null): the rate is unknown, not infinite or zero.
+        {"tweet_id": "3", **metrics(0, 0, 0, 0, 0)},
+        {"tweet_id": "4", **metrics(2, 1, 0, 0, None)},
+        # Counts the API left out count as none, as long as likes were sent.
+        {"tweet_id": "5", **metrics(4, None, None, None, 8)},
+        {"tweet_id": "6", **metrics(None, None, None, None, None)},
+    )
+
+    actual = build_fct_tweets(batch).select("tweet_id", "engagement_count", "engagement_rate")
+
+    assert_rows(
+        spark,
+        actual,
+        "tweet_id string, engagement_count bigint, engagement_rate double",
+        [
+            ("1", 5, 0.1),
+            ("2", 20, 0.5),
+            ("3", 0, None),
+            ("4", 3, None),
+            ("5", 4, 0.5),
+            ("6", None, None),
+        ],
+    )
+
+
+def test_fact_counts_flags_and_columns(spark):
+    batch = stg(
+        spark,
+        {
+            "tweet_id": "1",
+            "tweet_type": "retweet",
+            "hashtags": ["chatgpt", "ai"],
+            "mentions": ["openai"],
+            "urls": [],
+            "has_media": True,
+            "author_followers_count": 12,
+        },
+        {"tweet_id": "2", "tweet_type": "original"},
+        {"tweet_id": "3"},
+    )
+
+    fct = build_fct_tweets(batch)
+
+    assert fct.columns == list(FCT_TWEETS.columns)
+    assert_rows(
+        spark,
+        fct.select(
+            "tweet_id",
+            "hashtag_count",
+            "mention_count",
+            "url_count",
+            "has_media",
+            "is_retweet",
+            "author_followers_count",
+        ),
+        "tweet_id string, hashtag_count int, mention_count int, url_count int, has_media boolean,"
+        " is_retweet boolean, author_followers_count bigint",
+        [
+            ("1", 2, 1, 0, True, True, 12),
+            ("2", 0, 0, 0, False, False, None),
+            ("3", 0, 0, 0, False, None, None),
+        ],
+    )
+
+
+@pytest.fixture(scope="module")
+def star_batch(spark):
+    at = datetime(2022, 12, 5, 10, tzinfo=UTC)
+    return stg(
+        spark,
+        {
+            "tweet_id": "1",
+            "author_id": "1433267766912557062",
+            "source": "Twitter for iPhone",
+            "place_id": "3eb2c704fe8a50cb",
+            "place_full_name": "London, England",
+            "lang": "en",
+            "tweet_type": "original",
+            "created_at": datetime(2022, 12, 5, 9, 59, tzinfo=UTC),
+            "created_date": date(2022, 12, 5),
+            "hashtags": ["chatgpt", "ai"],
+            "retrieved_at": at,
+        },
+        {
+            "tweet_id": "2",
+            "author_id": "902035056",
+            "author_location": "  London ",
+            "lang": "ja",
+            "tweet_type": "reply",
+            "created_at": datetime(2022, 12, 6, 23, 1, tzinfo=UTC),
+            "created_date": date(2022, 12, 6),
+            "hashtags": ["chatgpt"],
+            "retrieved_at": at,
+        },
+        # Nothing known: every key must land on the unknown member.
+        {"tweet_id": "3"},
+    )
+
+
+def test_fact_keys_are_the_dimension_keys_of_the_same_natural_values(spark, star_batch):
+    seed = spark.createDataFrame(
+        [("en", "English"), ("und", "Undetermined")], "language_code string, language_name string"
+    )
+    types = spark.createDataFrame(
+        [(name, text, original) for name, (text, original) in TWEET_TYPES.items()],
+        "tweet_type string, description string, is_original_content boolean",
+    )
+    days = spark.createDataFrame([(date(2022, 12, 5),), (date(2022, 12, 6),)], "full_date date")
+    minutes = spark.createDataFrame([(599,), (1381,)], "minute_of_day int")
+    fct = build_fct_tweets(star_batch).alias("f")
+    dims = {
+        "user_key": build_dim_users(star_batch),
+        "source_key": build_dim_sources(star_batch),
+        "location_key": build_dim_locations(star_batch),
+        "language_key": build_dim_languages(seed, star_batch),
+        "tweet_type_key": build_dim_tweet_types(types),
+        "date_key": build_dim_dates(days),
+        "time_key": build_dim_times(minutes),
+    }
+
+    joined = fct
+    for key, dim in dims.items():
+        joined = joined.join(dim.alias(key), on=key, how="inner")
+    actual = joined.select(
+        "f.tweet_id",
+        "user_key.user_id",
+        "source_key.source_name",
+        "location_key.location_name",
+        "language_key.language_code",
+        "tweet_type_key.tweet_type",
+        "date_key.full_date",
+        "time_key.hour",
+        "time_key.minute",
+    )
+
+    assert_rows(
+        spark,
+        actual,
+        "tweet_id string, user_id string, source_name string, location_name string, language_code string,"
+        " tweet_type string, full_date date, hour int, minute int",
+        [
+            (
+                "1",
+                "1433267766912557062",
+                "Twitter for iPhone",
+                "London, England",
+                "en",
+                "original",
+                date(2022, 12, 5),
+                9,
+                59,
+            ),
+            ("2", "902035056", "unknown", "London", "ja", "reply", date(2022, 12, 6), 23, 1),
+            ("3", "unknown", "unknown", "unknown", "unknown", "unknown", None, None, None),
+        ],
+    )
+
+
+def test_bridge_has_one_row_per_tweet_hashtag_with_the_dimension_key(spark, star_batch):
+    bridge = build_bridge_tweet_hashtags(star_batch)
+    hashtags = build_dim_hashtags(star_batch)
+
+    actual = bridge.join(hashtags, on="hashtag_key", how="left").select("tweet_id", "hashtag", "created_date")
+
+    assert bridge.columns == ["tweet_id", "hashtag_key", "created_date"]
+    assert_rows(
+        spark,
+        actual,
+        "tweet_id string, hashtag string, created_date date",
+        [
+            ("1", "chatgpt", date(2022, 12, 5)),
+            ("1", "ai", date(2022, 12, 5)),
+            ("2", "chatgpt", date(2022, 12, 6)),
+        ],
+    )
