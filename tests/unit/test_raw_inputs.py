@@ -1,0 +1,206 @@
+"""find_raw_files and prepare_inputs: which files a batch reads, and what happens to damaged gzips."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import random
+import zlib
+from pathlib import Path
+from typing import List
+
+import pytest
+from chispa import assert_df_equality
+
+from tweets_etl.errors import InputError
+from tweets_etl.io.raw import UnreadableFile, find_raw_files, prepare_inputs, read_raw_lines
+
+
+def page_line(tweet_id: int) -> bytes:
+    """One raw page line, the same for the same id. Its random text compresses poorly, so a few
+    bytes of deflate data never hold a whole line."""
+    text = "".join(random.Random(tweet_id).choices("abcdefghijklmnopqrstuvwxyz ", k=300))
+    page = {"data": [{"id": str(1598000000000000000 + tweet_id), "text": text}], "meta": {"result_count": 1}}
+    return (json.dumps(page) + "\n").encode()
+
+
+def gzip_with_known_cut(path: Path, complete: List[bytes], rest: List[bytes]) -> int:
+    """Write a gzip of ``complete`` + ``rest``; return the byte offset up to which ``complete`` decodes.
+
+    A sync flush after ``complete`` ends a deflate block there, so cutting the file at (or just past)
+    that offset leaves exactly the ``complete`` lines recoverable.
+    """
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    head = compressor.compress(b"".join(complete)) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    tail = compressor.compress(b"".join(rest)) + compressor.flush()
+    path.write_bytes(head + tail)
+    return len(head)
+
+
+def write_manifest(path: Path, sha256: str) -> None:
+    manifest = {"file": path.name, "pages": 1, "bytes": path.stat().st_size, "sha256": sha256}
+    path.with_name(path.name + ".manifest.json").write_text(json.dumps(manifest))
+
+
+# find_raw_files --------------------------------------------------------------------------------
+
+
+def test_find_raw_files_takes_raw_files_and_skips_hidden_part_and_manifest_files(tmp_path):
+    names = [
+        "search-0001.jsonl.gz",
+        "search-0001.jsonl.gz.manifest.json",
+        ".search-0002.jsonl.gz.part",
+        ".hidden.jsonl",
+        "export.jsonl.part",
+        "notes.txt",
+        "sub/twarc.jsonl",
+        "sub/stream.ndjson.gz",
+        "sub/page.json",
+    ]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"{}\n")
+
+    found = find_raw_files([str(tmp_path), str(tmp_path / "sub" / "page.json")])
+
+    expected = ["search-0001.jsonl.gz", "sub/page.json", "sub/stream.ndjson.gz", "sub/twarc.jsonl"]
+    assert found == sorted(str((tmp_path / name).resolve()) for name in expected)
+
+
+def test_find_raw_files_passes_remote_paths_through(tmp_path):
+    (tmp_path / "a.jsonl").write_bytes(b"{}\n")
+
+    found = find_raw_files(["hdfs:///landing/tweets/2022-12-05", str(tmp_path)])
+
+    assert found == sorted(["hdfs:///landing/tweets/2022-12-05", str((tmp_path / "a.jsonl").resolve())])
+
+
+def test_find_raw_files_names_a_missing_path(tmp_path):
+    missing = tmp_path / "no-such-folder"
+
+    with pytest.raises(InputError, match=f"input {missing} does not exist.*--input"):
+        find_raw_files([str(missing)])
+
+
+def test_find_raw_files_says_when_a_folder_has_no_raw_files(tmp_path):
+    (tmp_path / "notes.txt").write_text("nothing to see")
+    (tmp_path / "x.jsonl.gz.manifest.json").write_text("{}")
+
+    with pytest.raises(InputError, match="no raw files"):
+        find_raw_files([str(tmp_path)])
+
+
+# prepare_inputs --------------------------------------------------------------------------------
+
+
+def test_whole_gzip_is_read_as_it_is(tmp_path):
+    raw = tmp_path / "search-0001.jsonl.gz"
+    raw.write_bytes(gzip.compress(page_line(1) + page_line(2)))
+
+    inputs = prepare_inputs([str(raw)], recovery_dir=tmp_path / "recovered")
+
+    assert (inputs.paths, inputs.names, inputs.unreadable) == ([str(raw)], [raw.name], [])
+    assert not (tmp_path / "recovered").exists()
+
+
+@pytest.mark.parametrize("extra_bytes", [0, 6], ids=["cut-at-block-end", "cut-inside-next-line"])
+def test_truncated_gzip_is_replaced_by_its_complete_lines_and_reported(tmp_path, extra_bytes):
+    complete = [page_line(1), page_line(2), page_line(3)]
+    raw = tmp_path / "search-0001.jsonl.gz"
+    cut = gzip_with_known_cut(raw, complete, [page_line(4), page_line(5)])
+    raw.write_bytes(raw.read_bytes()[: cut + extra_bytes])
+
+    inputs = prepare_inputs([str(raw)], recovery_dir=tmp_path / "recovered")
+
+    recovered = tmp_path / "recovered" / "search-0001.jsonl"
+    assert inputs.paths == [str(recovered)]
+    assert inputs.names == [raw.name]
+    assert recovered.read_bytes() == b"".join(complete)
+    [problem] = inputs.unreadable
+    assert problem.name == raw.name
+    assert "after 3 complete lines" in problem.detail
+
+
+def test_file_that_is_not_gzip_at_all_is_reported_with_nothing_recovered(tmp_path):
+    raw = tmp_path / "search-0001.jsonl.gz"
+    raw.write_bytes(page_line(1))
+
+    inputs = prepare_inputs([str(raw)], recovery_dir=tmp_path / "recovered")
+
+    assert (tmp_path / "recovered" / "search-0001.jsonl").read_bytes() == b""
+    assert [u.name for u in inputs.unreadable] == [raw.name]
+    assert "after 0 complete lines" in inputs.unreadable[0].detail
+
+
+def test_gzip_whose_manifest_sha256_matches_is_trusted_without_decompressing(tmp_path):
+    # The probe: a gzip that cannot be decompressed to the end. Decompressing it would report it as
+    # damaged and swap in a recovered copy; trusting its manifest leaves it untouched.
+    trusted = tmp_path / "trusted.jsonl.gz"
+    cut = gzip_with_known_cut(trusted, [page_line(1)], [page_line(2)])
+    trusted.write_bytes(trusted.read_bytes()[:cut])
+    write_manifest(trusted, hashlib.sha256(trusted.read_bytes()).hexdigest())
+    # The same bytes under a manifest that does not match them are checked, and found damaged.
+    stale = tmp_path / "stale.jsonl.gz"
+    stale.write_bytes(trusted.read_bytes())
+    write_manifest(stale, hashlib.sha256(b"what the collector wrote").hexdigest())
+
+    inputs = prepare_inputs([str(trusted), str(stale)], recovery_dir=tmp_path / "recovered")
+
+    assert inputs.paths == [str(trusted), str(tmp_path / "recovered" / "stale.jsonl")]
+    assert [u.name for u in inputs.unreadable] == ["stale.jsonl.gz"]
+
+
+def test_batch_fingerprint_is_stable_and_changes_when_a_file_changes(tmp_path):
+    first, second = tmp_path / "a" / "search-0001.jsonl", tmp_path / "b" / "search-0001.jsonl"
+    for path in (first, second):
+        path.parent.mkdir()
+        path.write_bytes(page_line(1))
+    other = tmp_path / "a" / "search-0002.jsonl"
+    other.write_bytes(page_line(2))
+    recovery = tmp_path / "recovered"
+
+    def fingerprint(*paths: Path) -> str:
+        return prepare_inputs([str(p) for p in paths], recovery_dir=recovery).batch_fingerprint
+
+    before = fingerprint(first, other)
+    # The same files again, or the same files in another folder (another machine): the same batch.
+    assert fingerprint(first, other) == before
+    assert fingerprint(second, other) == before
+    assert fingerprint(first) != before
+    renamed = other.rename(other.with_name("search-0003.jsonl"))
+    assert fingerprint(first, renamed) != before
+    with open(first, "ab") as handle:
+        handle.write(page_line(3))
+    assert fingerprint(first, renamed) != fingerprint(second, renamed)
+
+
+@pytest.mark.spark
+def test_lines_of_a_recovered_file_keep_the_original_file_name(spark, tmp_path):
+    raw = tmp_path / "search-0001.jsonl.gz"
+    cut = gzip_with_known_cut(raw, [page_line(1), page_line(2)], [page_line(3)])
+    raw.write_bytes(raw.read_bytes()[:cut])
+    whole = tmp_path / "search-0002.jsonl"
+    whole.write_bytes(page_line(4) + b"\n" + page_line(5).replace(b"\n", b"\r\n"))
+
+    inputs = prepare_inputs([str(raw), str(whole)], recovery_dir=tmp_path / "recovered")
+    lines = read_raw_lines(spark, inputs)
+
+    rows = [
+        (page_line_text(1), raw.name),
+        (page_line_text(2), raw.name),
+        (page_line_text(4), whole.name),
+        ("", whole.name),
+        (page_line_text(5), whole.name),
+    ]
+    assert inputs.unreadable == [UnreadableFile(raw.name, inputs.unreadable[0].detail)]
+    assert_df_equality(
+        lines,
+        spark.createDataFrame(rows, "value string, source_file string"),
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
+
+
+def page_line_text(tweet_id: int) -> str:
+    return page_line(tweet_id).decode().rstrip("\n")
