@@ -84,10 +84,14 @@ def with_sentiment(
     if check is not None:
         check()
     prepared = df.withColumn("_sentiment_text", sentiment_text(F.col(text_col)))
-    # Distinct on purpose: this is where "score each distinct text once" happens.
+    # Distinct on purpose: this is where "score each distinct text once" happens. The explicit
+    # repartition keeps the UDF spread over every core: adaptive execution would otherwise coalesce
+    # the small shuffle of distinct texts into one partition, and so one Python worker.
+    partitions = int(df.sparkSession.conf.get("spark.sql.shuffle.partitions"))
     scored = (
         prepared.select("_sentiment_text")
         .where(F.col("_sentiment_text").isNotNull())
+        .repartition(partitions, "_sentiment_text")
         .distinct()
         .withColumn("_score", _score_udf(scorer)(F.col("_sentiment_text")))
     )

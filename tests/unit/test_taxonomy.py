@@ -1,0 +1,205 @@
+"""Loading and validating the taxonomy: the shipped file, phrase semantics, and every mistake named."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+import yaml
+
+from tweets_etl.errors import ConfigError
+from tweets_etl.taxonomy import Lexicon, load_taxonomy, phrase_regex
+
+ASPECT_IDS = [
+    "coding",
+    "writing",
+    "education",
+    "search",
+    "jobs_work",
+    "accuracy",
+    "availability",
+    "speed",
+    "pricing",
+    "api_plugins",
+    "safety_ethics",
+    "privacy",
+    "creativity",
+    "business_marketing",
+]
+
+MINIMAL = {
+    "version": 1,
+    "feedback_types": {
+        "priority": ["complaint", "other"],
+        "types": [
+            {
+                "id": "complaint",
+                "name": "Complaint",
+                "description": "A problem.",
+                "phrases": ["at capacity"],
+                "when": [{"cues": True}, {"sentiment": ["negative"], "has_aspect": True}],
+            },
+            {"id": "other", "name": "Other", "description": "The rest."},
+        ],
+    },
+    "aspects": [
+        {"id": "availability", "name": "Availability", "description": "Outages.", "phrases": ["down"]}
+    ],
+    "spam": {
+        "max_hashtags": 10,
+        "max_mentions": 5,
+        "repeated_text_min": 3,
+        "young_account_days": 30,
+        "young_account_min_tweets": 5000,
+        "promo": {"phrases": ["giveaway*"]},
+    },
+}
+
+
+def _write(tmp_path, data):
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_the_shipped_taxonomy_loads_with_every_type_and_aspect(repo_root):
+    taxonomy = load_taxonomy(repo_root / "conf" / "taxonomy.yaml")
+    assert [item.id for item in taxonomy.feedback_types] == [
+        "praise",
+        "complaint",
+        "suggestion",
+        "question",
+        "news_promo",
+        "other",
+    ]
+    assert taxonomy.priority[-1] == taxonomy.fallback == "other"
+    assert [aspect.id for aspect in taxonomy.aspects] == ASPECT_IDS
+    for item in (*taxonomy.feedback_types, *taxonomy.aspects):
+        assert item.name and item.description
+    assert taxonomy.spam.max_hashtags == 10 and taxonomy.spam.repeated_text_min == 3
+
+
+def test_a_minimal_taxonomy_loads(tmp_path):
+    taxonomy = load_taxonomy(_write(tmp_path, MINIMAL))
+    assert taxonomy.priority == ("complaint", "other")
+    complaint = taxonomy.feedback_type("complaint")
+    assert complaint.when[1].sentiment == ("negative",) and complaint.when[1].has_aspect is True
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text", "matches"),
+    [
+        ("at capacity", "chatgpt is at   capacity!", True),
+        ("at capacity", "that capacity", False),
+        ("hallucinat*", "it keeps hallucinating sources", True),
+        ("hallucinat*", "unhallucinated", False),
+        ("coding", "#coding with #chatgpt", True),
+        ("code", "codes", False),
+        ("can't log in", "i can't log in", True),
+        ("c++", "c++ help", True),
+        ("$20", "it costs $20", True),
+    ],
+)
+def test_phrases_match_whole_words(phrase, text, matches):
+    assert (re.search(phrase_regex(phrase), text) is not None) is matches
+
+
+def test_a_lexicon_joins_phrases_and_regexes_into_one_alternation():
+    pattern = Lexicon(("please add", "feature request*"), (r"wish (it|openai) (had|could)",)).pattern
+    assert re.search(pattern, "feature requests: dark mode")
+    assert re.search(pattern, "i wish openai could remember")
+    assert not re.search(pattern, "please, adding more")
+
+
+def _broken(mutate):
+    data = copy.deepcopy(MINIMAL)
+    mutate(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (
+            lambda d: d["aspects"][0].update(phrase=["x"]),
+            "unknown key 'phrase' in aspects[0]; did you mean phrases?",
+        ),
+        (lambda d: d.update(aspect=[]), "unknown key 'aspect'; did you mean aspects?"),
+        (
+            lambda d: d["aspects"][0].update(phrases=[]),
+            "aspects[0] (availability) has an empty lexicon; add at least one phrase or regex",
+        ),
+        (
+            lambda d: d["aspects"][0].update(regexes=["down (again"]),
+            "aspects[0] (availability).regexes[0] 'down (again' is not a valid regular expression",
+        ),
+        (
+            lambda d: d["aspects"][0].update(regexes=["(?P<x>down)"]),
+            "uses a Python-only (?P...) group",
+        ),
+        (lambda d: d["aspects"][0].update(regexes=["x*"]), "matches empty text"),
+        (
+            lambda d: d["aspects"][0].update(phrases=["do*wn"]),
+            "aspects[0] (availability).phrases[0] is 'do*wn'; a phrase is words, with * only at the end",
+        ),
+        (lambda d: d["aspects"].append(dict(d["aspects"][0])), "aspects has the id 'availability' twice"),
+        (
+            lambda d: d["aspects"][0].update(id="Availability"),
+            "aspects[0].id is 'Availability'; ids are snake_case",
+        ),
+        (
+            lambda d: d["feedback_types"]["priority"].remove("complaint"),
+            "feedback_types.priority is missing 'complaint'; list every feedback type once",
+        ),
+        (
+            lambda d: d["feedback_types"]["priority"].insert(0, "praise"),
+            "feedback_types.priority names 'praise', which is not in feedback_types.types",
+        ),
+        (
+            lambda d: d["feedback_types"]["priority"].reverse(),
+            "feedback_types.types (other).when is empty; only the fallback type",
+        ),
+        (
+            lambda d: d["feedback_types"]["types"][1].update(when=[{"has_link": True}]),
+            "feedback_types.types (other).when must be empty",
+        ),
+        (
+            lambda d: d["feedback_types"]["types"][0]["when"].append({"sentiment": ["angry"]}),
+            "feedback_types.types[0] (complaint).when[2].sentiment has 'angry'",
+        ),
+        (
+            lambda d: d["feedback_types"]["types"][0]["when"].append({"cues": "yes"}),
+            "when[2].cues is 'yes'; use true or false",
+        ),
+        (
+            lambda d: d["feedback_types"]["types"][0].pop("phrases"),
+            "when[0].cues is set, but this type has no phrases or regexes",
+        ),
+        (lambda d: d["feedback_types"]["types"][0]["when"].append({}), "when[2] is empty"),
+        (
+            lambda d: d["spam"].update(repeated_text_min=1),
+            "spam.repeated_text_min is 1; use a whole number of at least 2",
+        ),
+        (lambda d: d["spam"].pop("max_mentions"), "spam is missing 'max_mentions'; add it"),
+        (lambda d: d["spam"]["promo"].update(phrases=[]), "spam.promo has an empty lexicon"),
+        (lambda d: d.update(version=2), "version is 2; this release reads version 1"),
+    ],
+)
+def test_every_mistake_is_one_sentence_naming_file_and_key(tmp_path, mutate, message):
+    path = _write(tmp_path, _broken(mutate))
+    with pytest.raises(ConfigError) as raised:
+        load_taxonomy(path)
+    text = str(raised.value)
+    assert text.startswith(f"{path}: ")
+    assert message in text
+    assert "\n" not in text
+
+
+def test_unreadable_files_are_named(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_taxonomy(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("aspects: [\n  - id: x\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad\.yaml line \d+ is not valid YAML"):
+        load_taxonomy(bad)

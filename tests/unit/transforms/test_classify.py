@@ -1,0 +1,298 @@
+"""Feedback types, aspects and spam flags from the shipped taxonomy, on realistic ChatGPT tweets."""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+from collections import Counter
+from datetime import datetime, timedelta
+
+import pytest
+from chispa import assert_df_equality
+from pyspark.sql import functions as F
+
+from tweets_etl.taxonomy import SPAM_REASONS, load_taxonomy
+from tweets_etl.transforms.classify import with_aspects, with_feedback_type, with_spam_flags
+from tweets_etl.transforms.sentiment import with_sentiment
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.fixture(scope="module")
+def taxonomy(repo_root):
+    return load_taxonomy(repo_root / "conf" / "taxonomy.yaml")
+
+
+def _transform(df, fn, taxonomy):
+    return df.transform(lambda frame: fn(frame, taxonomy=taxonomy))
+
+
+# (text, sentiment label as a reader would give it, expected feedback type, expected aspects)
+CASES = [
+    (
+        "ChatGPT just wrote my whole Python script in seconds. Game changer 🤯",
+        "positive",
+        "praise",
+        ["coding", "writing", "speed"],
+    ),
+    (
+        "ChatGPT wrote a poem for my mom's birthday and she loved it",
+        "positive",
+        "praise",
+        ["writing", "creativity"],
+    ),
+    ("ChatGPT is at capacity again. Third time today 😤", "negative", "complaint", ["availability"]),
+    ("It keeps hallucinating citations, fake references everywhere", "neutral", "complaint", ["accuracy"]),
+    ("Is ChatGPT down for anyone else? Getting a network error", "negative", "complaint", ["availability"]),
+    ("Students are using ChatGPT to cheat on their homework", "negative", "complaint", ["education"]),
+    (
+        "Would pay for ChatGPT Plus if it was faster. $20/month is a lot",
+        "neutral",
+        "suggestion",
+        ["speed", "pricing"],
+    ),
+    ("OpenAI please add a way to export conversations", "neutral", "suggestion", []),
+    ("How do I get ChatGPT to remember context across sessions?", "neutral", "question", []),
+    ("Does the API have a plugin for Zapier?", "neutral", "question", ["api_plugins"]),
+    ("Google launches Bard to take on ChatGPT https://t.co/abc", "neutral", "news_promo", ["search"]),
+    (
+        "10 prompts for better marketing copy 👇 https://t.co/x",
+        "neutral",
+        "news_promo",
+        ["business_marketing"],
+    ),
+    ("Microsoft is putting ChatGPT into Bing.", "neutral", "other", ["search"]),
+    (
+        "Worried: does ChatGPT store everything I type about my private life",
+        "negative",
+        "complaint",
+        ["privacy"],
+    ),
+    ("Jailbreak prompts make it ignore the safety rules", "neutral", "other", ["safety_ethics"]),
+    (
+        "Used ChatGPT to draft my cover letter and got the interview",
+        "neutral",
+        "other",
+        ["writing", "jobs_work"],
+    ),
+    (None, "unscored", "other", []),
+]
+
+
+@pytest.fixture(scope="module")
+def cases(spark):
+    rows = [(str(index), text, label) for index, (text, label, _, _) in enumerate(CASES)]
+    return spark.createDataFrame(rows, "tweet_id string, text string, sentiment_label string")
+
+
+def test_feedback_types_follow_the_taxonomy_rules(spark, cases, taxonomy):
+    expected = spark.createDataFrame(
+        [(str(index), text, label, kind) for index, (text, label, kind, _) in enumerate(CASES)],
+        "tweet_id string, text string, sentiment_label string, feedback_type string",
+    )
+    actual = _transform(cases, with_feedback_type, taxonomy)
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_aspects_are_every_matching_aspect_and_never_null(spark, cases, taxonomy):
+    expected = spark.createDataFrame(
+        [(str(index), text, label, aspects) for index, (text, label, _, aspects) in enumerate(CASES)],
+        "tweet_id string, text string, sentiment_label string, aspects array<string>",
+    )
+    actual = _transform(cases, with_aspects, taxonomy)
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_sentiment_decides_between_praise_complaint_and_other(spark, taxonomy):
+    text = "ChatGPT answers my coding questions"  # no cue words, one aspect
+    df = spark.createDataFrame(
+        [(label, text) for label in ("positive", "negative", "neutral", None)],
+        "sentiment_label string, text string",
+    )
+    result = {
+        row.sentiment_label: row.feedback_type
+        for row in _transform(df, with_feedback_type, taxonomy).collect()
+    }
+    assert result == {"positive": "praise", "negative": "complaint", "neutral": "other", None: "other"}
+
+
+def test_feedback_type_needs_sentiment_first(spark, taxonomy):
+    df = spark.createDataFrame([("hi",)], "text string")
+    with pytest.raises(ValueError, match="apply with_sentiment first"):
+        with_feedback_type(df, taxonomy=taxonomy)
+
+
+SPAM_SCHEMA = (
+    "tweet_id string, text string, hashtags array<string>, mentions array<string>, urls array<string>, "
+    "author_id string, created_at timestamp, author_created_at timestamp, author_tweet_count bigint"
+)
+NOW = datetime(2023, 2, 1, 12, 0, 0)
+OLD = NOW - timedelta(days=900)
+
+
+def _spam_rows():
+    tags = [f"tag{number}" for number in range(11)]
+    people = [f"user{number}" for number in range(6)]
+    # (tweet_id, text, hashtags, mentions, urls, author_id, created_at, author_created_at, tweet count, reasons)
+    return [
+        ("1", "ChatGPT helped me fix a bug today", [], [], [], "a1", NOW, OLD, 900, []),
+        ("2", " ".join(f"#{tag}" for tag in tags), tags, [], [], "a2", NOW, OLD, 900, ["many_hashtags"]),
+        (
+            "3",
+            " ".join(f"@{who}" for who in people) + " look",
+            [],
+            people,
+            [],
+            "a3",
+            NOW,
+            OLD,
+            900,
+            ["many_mentions"],
+        ),
+        (
+            "4",
+            "https://t.co/abc #ChatGPT @OpenAI 👇",
+            ["chatgpt"],
+            ["openai"],
+            ["https://x.io/a"],
+            "a4",
+            NOW,
+            OLD,
+            900,
+            ["link_only"],
+        ),
+        (
+            "5",
+            "Free ChatGPT guide at https://t.co/1",
+            [],
+            [],
+            ["https://x.io/1"],
+            "a5",
+            NOW,
+            OLD,
+            900,
+            ["repeated_text"],
+        ),
+        (
+            "6",
+            "free chatgpt guide at https://t.co/2",
+            [],
+            [],
+            ["https://x.io/2"],
+            "a5",
+            NOW,
+            OLD,
+            900,
+            ["repeated_text"],
+        ),
+        (
+            "7",
+            "@bob Free ChatGPT guide at https://t.co/3",
+            [],
+            ["bob"],
+            ["https://x.io/3"],
+            "a5",
+            NOW,
+            OLD,
+            900,
+            ["repeated_text"],
+        ),
+        ("8", "Free ChatGPT guide at https://t.co/4", [], [], ["https://x.io/4"], "a6", NOW, OLD, 900, []),
+        ("9", "GIVEAWAY! Follow + RT to win an airdrop", [], [], [], "a7", NOW, OLD, 900, ["promo_terms"]),
+        (
+            "10",
+            "ChatGPT is wild",
+            [],
+            [],
+            [],
+            "a8",
+            NOW,
+            NOW - timedelta(days=3),
+            20000,
+            ["young_prolific_account"],
+        ),
+        ("11", "ChatGPT is wild", [], [], [], "a9", NOW, NOW - timedelta(days=3), 40, []),
+        ("12", None, None, None, None, None, None, None, None, []),
+    ]
+
+
+def test_spam_flags_name_each_reason_and_never_drop_a_row(spark, taxonomy):
+    rows = _spam_rows()
+    df = spark.createDataFrame([row[:-1] for row in rows], SPAM_SCHEMA)
+    expected = spark.createDataFrame(
+        [(*row[:-1], row[-1], bool(row[-1])) for row in rows],
+        f"{SPAM_SCHEMA}, spam_reasons array<string>, is_spam boolean",
+    )
+    actual = _transform(df, with_spam_flags, taxonomy)
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+    assert {reason for row in rows for reason in row[-1]} == set(SPAM_REASONS)  # every reason is exercised
+
+
+def test_every_shipped_pattern_compiles_in_java(spark, taxonomy):
+    lexicons = [item.cues for item in taxonomy.feedback_types if item.cues]
+    lexicons += [aspect.lexicon for aspect in taxonomy.aspects] + [taxonomy.spam.promo]
+    df = spark.createDataFrame([("chatgpt is at capacity",)], "text string")
+    checks = [
+        F.col("text").rlike(lexicon.pattern).alias(f"p{index}") for index, lexicon in enumerate(lexicons)
+    ]
+    assert len(df.select(*checks).collect()) == 1  # an invalid Java regex would raise here
+
+
+def _read_chatgpt_csv(folder):
+    """The CSV exports as stg_tweets-shaped rows (the import command does this properly later)."""
+    rows = []
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for number, record in enumerate(csv.DictReader(handle)):
+                text = html.unescape(record["Tweet"])
+                created = datetime.strptime(record["Date"][:19], "%Y-%m-%d %H:%M:%S")
+                rows.append(
+                    (
+                        f"{path.stem}-{number}",
+                        created,
+                        text,
+                        [tag.lower() for tag in re.findall(r"(?<![\w&#])#(\w+)", text)],
+                        [who.lower() for who in re.findall(r"(?<![\w@])@(\w{1,15})", text)],
+                        re.findall(r"https?://\S+", text),
+                        None,
+                        None,
+                        None,
+                    )
+                )
+    return rows
+
+
+@pytest.mark.slow
+def test_every_real_chatgpt_tweet_is_scored_and_classified(spark, shared_data, taxonomy):
+    rows = _read_chatgpt_csv(shared_data / "chatgpt_tweets_csv")
+    df = spark.createDataFrame(
+        rows,
+        "tweet_id string, created_at timestamp, text string, hashtags array<string>, mentions array<string>, "
+        "urls array<string>, author_id string, author_created_at timestamp, author_tweet_count bigint",
+    )
+    enriched = (
+        with_sentiment(df, keep_text=False)
+        .transform(lambda frame: with_aspects(frame, taxonomy=taxonomy))
+        .transform(lambda frame: with_feedback_type(frame, taxonomy=taxonomy))
+        .transform(lambda frame: with_spam_flags(frame, taxonomy=taxonomy))
+        .select("sentiment_label", "feedback_type", "aspects", "is_spam", "spam_reasons")
+        .cache()
+    )
+    result = enriched.collect()
+    assert len(result) == len(rows) > 18000
+    type_ids = {item.id for item in taxonomy.feedback_types}
+    aspect_ids = {aspect.id for aspect in taxonomy.aspects}
+    labels, types, aspects = Counter(), Counter(), Counter()
+    for row in result:
+        assert row.sentiment_label in ("negative", "neutral", "positive", "unscored")
+        assert row.feedback_type in type_ids
+        assert row.aspects is not None and set(row.aspects) <= aspect_ids
+        assert row.is_spam is (len(row.spam_reasons) > 0)
+        labels[row.sentiment_label] += 1
+        types[row.feedback_type] += 1
+        aspects.update(row.aspects)
+    # Every class occurs on real data: a rule that never fires would be a broken rule.
+    assert set(types) == type_ids and set(aspects) == aspect_ids
+    assert {"negative", "neutral", "positive"} <= set(labels)
+    print(f"\nsentiment {dict(labels)}\nfeedback {dict(types)}\naspects {dict(aspects)}")

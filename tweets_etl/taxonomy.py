@@ -1,0 +1,388 @@
+"""The taxonomy: feedback types, aspects and spam heuristics, loaded from a YAML file analysts edit.
+
+``load_taxonomy(path)`` reads and validates the file (``conf/taxonomy.yaml`` by default, see
+``config.taxonomy_path``) and returns a frozen :class:`Taxonomy`. Every mistake (an unknown key, an
+empty lexicon, a regex that does not compile, a duplicate id, a feedback type missing from the
+priority list) is a :class:`~tweets_etl.errors.ConfigError` that names the file, the key and the fix.
+
+Matching (done natively in Spark by :mod:`tweets_etl.transforms.classify`) is on lowercased text:
+
+- a *phrase* is one or more whole words (``at capacity``); ``*`` at the end of a word matches any
+  ending (``hallucinat*``); words are separated by any whitespace; hashtags and mentions count as
+  words (``#coding`` matches ``coding``);
+- a *regex* is used as written (on lowercased text) and must mean the same to Java, which runs it,
+  and Python, which checks it here: no ``(?P<name>`` groups, no possessive or atomic tricks.
+
+This module has no Spark import; the patterns it builds are plain strings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import yaml
+
+from tweets_etl.errors import ConfigError
+
+SENTIMENT_VALUES = ("negative", "neutral", "positive", "unscored")
+SPAM_REASONS = (
+    "many_hashtags",
+    "many_mentions",
+    "link_only",
+    "repeated_text",
+    "promo_terms",
+    "young_prolific_account",
+)
+_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+# Word characters of lowercased text, spelled out so Java and Python agree on word boundaries.
+_WORD = "a-z0-9_"
+_PHRASE = re.compile(r"^[^*\s]+\*?(?:\s+[^*\s]+\*?)*$")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Phrases and regexes; :attr:`pattern` is one alternation of all of them (for ``rlike``)."""
+
+    phrases: Tuple[str, ...]
+    regexes: Tuple[str, ...]
+
+    @property
+    def pattern(self) -> str:
+        parts = [f"(?:{regex})" for regex in self.regexes]
+        if self.phrases:
+            # One pair of word-boundary lookarounds around all phrases, and a lookahead on their first
+            # characters, so the regex engine tries the alternatives only at plausible word starts.
+            words = "|".join(phrase_body(phrase) for phrase in self.phrases)
+            first = "".join(sorted({_escape(phrase[0]) for phrase in self.phrases}))
+            parts.insert(0, f"(?<![{_WORD}])(?=[{first}])(?:{words})(?![{_WORD}])")
+        return "|".join(parts)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """All set fields must hold: cue words matched (or not), sentiment label in a set, an aspect or
+    a link present (or not). None means "any"."""
+
+    cues: Optional[bool] = None
+    sentiment: Optional[Tuple[str, ...]] = None
+    has_aspect: Optional[bool] = None
+    has_link: Optional[bool] = None
+
+
+@dataclass(frozen=True)
+class FeedbackType:
+    id: str
+    name: str
+    description: str
+    cues: Optional[Lexicon]
+    when: Tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Aspect:
+    id: str
+    name: str
+    description: str
+    lexicon: Lexicon
+
+
+@dataclass(frozen=True)
+class SpamRules:
+    max_hashtags: int
+    max_mentions: int
+    repeated_text_min: int
+    young_account_days: int
+    young_account_min_tweets: int
+    promo: Lexicon
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """Feedback types in display order, the order rules are tried in, aspects, and spam rules."""
+
+    path: str
+    feedback_types: Tuple[FeedbackType, ...]
+    priority: Tuple[str, ...]
+    aspects: Tuple[Aspect, ...]
+    spam: SpamRules
+
+    def feedback_type(self, type_id: str) -> FeedbackType:
+        return next(item for item in self.feedback_types if item.id == type_id)
+
+    @property
+    def fallback(self) -> str:
+        """The type a tweet gets when no rule matches (last in the priority list)."""
+        return self.priority[-1]
+
+    @property
+    def any_aspect_pattern(self) -> str:
+        return "|".join(aspect.lexicon.pattern for aspect in self.aspects)
+
+
+def phrase_regex(phrase: str) -> str:
+    """A phrase as a whole-word regex both Java and Python read the same way (module docstring)."""
+    return f"(?<![{_WORD}])(?:{phrase_body(phrase)})(?![{_WORD}])"
+
+
+def phrase_body(phrase: str) -> str:
+    """The words of a phrase, punctuation escaped, ``*`` as any word ending, without the boundaries."""
+    words = []
+    for word in phrase.lower().split():
+        stem, wildcard = (word[:-1], True) if word.endswith("*") else (word, False)
+        escaped = "".join(_escape(char) for char in stem)
+        words.append(escaped + (f"[{_WORD}]*" if wildcard else ""))
+    return r"\s+".join(words)
+
+
+def _escape(char: str) -> str:
+    """Backslash before ASCII punctuation only: Java rejects a backslash before a letter."""
+    return f"\\{char}" if char in string.punctuation else char
+
+
+def load_taxonomy(path: Union[str, Path]) -> Taxonomy:
+    """Read and validate a taxonomy file; raises ConfigError naming the file, the key and the fix."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"taxonomy file {path} does not exist; set taxonomy_file or restore it") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"taxonomy file {path}{where} is not valid YAML; fix the syntax there") from None
+    return _Reader(str(path)).taxonomy(raw)
+
+
+class _Reader:
+    """Walks the parsed YAML, turning each mistake into one sentence that names file and key."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {key} {problem}")
+
+    def taxonomy(self, raw: Any) -> Taxonomy:
+        root = self.mapping(
+            raw,
+            "the file",
+            ("version", "feedback_types", "aspects", "spam"),
+            required=("feedback_types", "aspects", "spam"),
+        )
+        if root.get("version", 1) != 1:
+            raise self.fail("version", f"is {root['version']!r}; this release reads version 1")
+        types_section = self.mapping(
+            root["feedback_types"], "feedback_types", ("priority", "types"), required=("priority", "types")
+        )
+        types = tuple(
+            self.feedback_type(item, f"feedback_types.types[{index}]")
+            for index, item in enumerate(self.sequence(types_section["types"], "feedback_types.types"))
+        )
+        self.unique([item.id for item in types], "feedback_types.types")
+        priority = self.priority(types_section["priority"], types)
+        aspects = tuple(
+            self.aspect(item, f"aspects[{index}]")
+            for index, item in enumerate(self.sequence(root["aspects"], "aspects"))
+        )
+        self.unique([item.id for item in aspects], "aspects")
+        if any(condition.has_aspect is not None for item in types for condition in item.when) and not aspects:
+            raise self.fail(
+                "aspects", "is empty, but a feedback rule uses has_aspect; add aspects or drop has_aspect"
+            )
+        return Taxonomy(self.path, types, priority, aspects, self.spam(root["spam"]))
+
+    def feedback_type(self, raw: Any, key: str) -> FeedbackType:
+        item = self.mapping(
+            raw,
+            key,
+            ("id", "name", "description", "phrases", "regexes", "when"),
+            required=("id", "name", "description"),
+        )
+        type_id = self.identifier(item["id"], f"{key}.id")
+        key = f"{key} ({type_id})"
+        cues = None
+        if "phrases" in item or "regexes" in item:
+            cues = self.lexicon(item, key)
+        when = tuple(
+            self.condition(condition, f"{key}.when[{index}]", has_cues=cues is not None)
+            for index, condition in enumerate(
+                self.sequence(item.get("when", []), f"{key}.when", allow_empty=True)
+            )
+        )
+        return FeedbackType(
+            type_id,
+            self.text(item["name"], f"{key}.name"),
+            self.text(item["description"], f"{key}.description"),
+            cues,
+            when,
+        )
+
+    def condition(self, raw: Any, key: str, *, has_cues: bool) -> Condition:
+        item = self.mapping(raw, key, ("cues", "sentiment", "has_aspect", "has_link"))
+        if not item:
+            raise self.fail(key, "is empty; give at least one of cues, sentiment, has_aspect, has_link")
+        for flag in ("cues", "has_aspect", "has_link"):
+            if flag in item and not isinstance(item[flag], bool):
+                raise self.fail(f"{key}.{flag}", f"is {item[flag]!r}; use true or false")
+        if item.get("cues") is not None and not has_cues:
+            raise self.fail(
+                f"{key}.cues", "is set, but this type has no phrases or regexes; add some or drop cues"
+            )
+        sentiment = None
+        if "sentiment" in item:
+            values = self.sequence(item["sentiment"], f"{key}.sentiment")
+            for value in values:
+                if value not in SENTIMENT_VALUES:
+                    raise self.fail(
+                        f"{key}.sentiment", f"has {value!r}; use labels from: {', '.join(SENTIMENT_VALUES)}"
+                    )
+            sentiment = tuple(values)
+        return Condition(item.get("cues"), sentiment, item.get("has_aspect"), item.get("has_link"))
+
+    def priority(self, raw: Any, types: Sequence[FeedbackType]) -> Tuple[str, ...]:
+        order = [
+            self.identifier(value, "feedback_types.priority")
+            for value in self.sequence(raw, "feedback_types.priority")
+        ]
+        self.unique(order, "feedback_types.priority")
+        known = [item.id for item in types]
+        for type_id in order:
+            if type_id not in known:
+                raise self.fail(
+                    "feedback_types.priority", f"names {type_id!r}, which is not in feedback_types.types"
+                )
+        for type_id in known:
+            if type_id not in order:
+                raise self.fail(
+                    "feedback_types.priority",
+                    f"is missing {type_id!r}; list every feedback type once, in matching order",
+                )
+        by_id = {item.id: item for item in types}
+        for type_id in order[:-1]:
+            if not by_id[type_id].when:
+                raise self.fail(
+                    f"feedback_types.types ({type_id}).when",
+                    "is empty; only the fallback type, last in priority, may have no rules",
+                )
+        if by_id[order[-1]].when:
+            raise self.fail(
+                f"feedback_types.types ({order[-1]}).when",
+                "must be empty: the last type in priority is the fallback that catches every other tweet",
+            )
+        return tuple(order)
+
+    def aspect(self, raw: Any, key: str) -> Aspect:
+        item = self.mapping(
+            raw,
+            key,
+            ("id", "name", "description", "phrases", "regexes"),
+            required=("id", "name", "description"),
+        )
+        aspect_id = self.identifier(item["id"], f"{key}.id")
+        key = f"{key} ({aspect_id})"
+        return Aspect(
+            aspect_id,
+            self.text(item["name"], f"{key}.name"),
+            self.text(item["description"], f"{key}.description"),
+            self.lexicon(item, key),
+        )
+
+    def spam(self, raw: Any) -> SpamRules:
+        names = (
+            "max_hashtags",
+            "max_mentions",
+            "repeated_text_min",
+            "young_account_days",
+            "young_account_min_tweets",
+        )
+        item = self.mapping(raw, "spam", (*names, "promo"), required=(*names, "promo"))
+        numbers = {}
+        for name in names:
+            value = item[name]
+            minimum = 2 if name == "repeated_text_min" else 0
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise self.fail(f"spam.{name}", f"is {value!r}; use a whole number of at least {minimum}")
+            numbers[name] = value
+        promo = self.mapping(item["promo"], "spam.promo", ("phrases", "regexes"))
+        return SpamRules(**numbers, promo=self.lexicon(promo, "spam.promo"))
+
+    def lexicon(self, item: Mapping[str, Any], key: str) -> Lexicon:
+        phrases = self.sequence(item.get("phrases", []), f"{key}.phrases", allow_empty=True)
+        regexes = self.sequence(item.get("regexes", []), f"{key}.regexes", allow_empty=True)
+        if not phrases and not regexes:
+            raise self.fail(key, "has an empty lexicon; add at least one phrase or regex")
+        for index, phrase in enumerate(phrases):
+            if not isinstance(phrase, str) or not _PHRASE.match(phrase.strip()):
+                raise self.fail(
+                    f"{key}.phrases[{index}]",
+                    f"is {phrase!r}; a phrase is words, with * only at the end of a word",
+                )
+        for index, regex in enumerate(regexes):
+            self.regex(regex, f"{key}.regexes[{index}]")
+        return Lexicon(tuple(phrase.strip().lower() for phrase in phrases), tuple(regexes))
+
+    def regex(self, value: Any, key: str) -> None:
+        if not isinstance(value, str) or not value:
+            raise self.fail(key, f"is {value!r}; a regex must be non-empty text")
+        if "(?P" in value:
+            raise self.fail(
+                key, f"{value!r} uses a Python-only (?P...) group; use a plain group (...) instead"
+            )
+        try:
+            compiled = re.compile(value)
+        except re.error as error:
+            raise self.fail(
+                key, f"{value!r} is not a valid regular expression ({error}); fix or escape it"
+            ) from None
+        if compiled.match(""):
+            raise self.fail(
+                key, f"{value!r} matches empty text, so it would match every tweet; make it stricter"
+            )
+
+    def mapping(
+        self, raw: Any, key: str, allowed: Sequence[str], required: Sequence[str] = ()
+    ) -> Dict[str, Any]:
+        if not isinstance(raw, dict):
+            raise self.fail(key, f"must be a mapping with keys {', '.join(allowed)}")
+        for name in raw:
+            if name not in allowed:
+                close = difflib.get_close_matches(str(name), allowed, n=1)
+                hint = f"did you mean {close[0]}?" if close else f"known keys: {', '.join(allowed)}"
+                where = "" if key == "the file" else f" in {key}"
+                raise ConfigError(f"{self.path}: unknown key {name!r}{where}; {hint}")
+        for name in required:
+            if name not in raw:
+                where = "the top level" if key == "the file" else key
+                raise ConfigError(f"{self.path}: {where} is missing {name!r}; add it")
+        return raw
+
+    def sequence(self, raw: Any, key: str, *, allow_empty: bool = False) -> List[Any]:
+        if raw is None and allow_empty:
+            return []
+        if not isinstance(raw, list):
+            raise self.fail(key, f"must be a list, not {type(raw).__name__}")
+        if not raw and not allow_empty:
+            raise self.fail(key, "is empty; add at least one entry")
+        return raw
+
+    def identifier(self, value: Any, key: str) -> str:
+        if not isinstance(value, str) or not _ID.match(value):
+            raise self.fail(key, f"is {value!r}; ids are snake_case: lowercase letters, digits and _")
+        return value
+
+    def text(self, value: Any, key: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, "must be non-empty text")
+        return value.strip()
+
+    def unique(self, ids: Sequence[str], key: str) -> None:
+        seen = set()
+        for value in ids:
+            if value in seen:
+                raise self.fail(key, f"has the id {value!r} twice; ids must be unique")
+            seen.add(value)

@@ -1,0 +1,158 @@
+"""Feedback type, aspects and spam flags for tweets, from the taxonomy, in native Spark (no UDF).
+
+Every rule in :class:`~tweets_etl.taxonomy.Taxonomy` becomes an ``rlike`` over one lowercased copy
+of the text (links removed, so a URL's ``?`` or path words match nothing) with each lexicon compiled
+into one alternation, and ``when`` chains over those matches. Grain never changes: one output row
+per input row, nothing filtered out; spam is a flag, never a deletion.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from typing import List, Sequence
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from tweets_etl.taxonomy import Condition, FeedbackType, Taxonomy
+
+_LINK = r"https?://[^\s]+"
+_MENTION = r"@[A-Za-z0-9_]+"
+_HASHTAG = r"#[^\s#]+"
+
+
+_TEXT = "_classify_text"
+
+
+def _with_classify_text(df: DataFrame, text_col: str) -> DataFrame:
+    """The classify text as a column of its own, computed once rather than inside every pattern."""
+    return df.select("*", classify_text(F.col(text_col)).alias(_TEXT))
+
+
+def classify_text(text: Column) -> Column:
+    """Lowercased text without links, never null: what every taxonomy pattern is matched against."""
+    return F.regexp_replace(F.lower(F.coalesce(text, F.lit(""))), _LINK, " ")
+
+
+def with_feedback_type(df: DataFrame, *, taxonomy: Taxonomy, text_col: str = "text") -> DataFrame:
+    """Add ``feedback_type string`` (never null): the first type in ``taxonomy.priority`` whose rule
+    matches, else the fallback. Needs ``sentiment_label`` (run :func:`with_sentiment` first) when a
+    rule uses sentiment, and reads ``urls`` for ``has_link`` when the column is there."""
+    uses_sentiment = any(condition.sentiment for item in taxonomy.feedback_types for condition in item.when)
+    if uses_sentiment and "sentiment_label" not in df.columns:
+        raise ValueError("with_feedback_type needs a sentiment_label column: apply with_sentiment first")
+    with_text = _with_classify_text(df, text_col)
+    text = F.col(_TEXT)
+    facts = _Facts(
+        text=text,
+        sentiment=F.coalesce(F.col("sentiment_label"), F.lit("unscored")) if uses_sentiment else None,
+        has_aspect=text.rlike(taxonomy.any_aspect_pattern) if taxonomy.aspects else F.lit(False),
+        has_link=_has_link(df, text_col),
+    )
+    chain = None
+    for type_id in taxonomy.priority[:-1]:
+        rule = facts.rule(taxonomy.feedback_type(type_id))
+        chain = F.when(rule, F.lit(type_id)) if chain is None else chain.when(rule, F.lit(type_id))
+    fallback = F.lit(taxonomy.fallback)
+    feedback_type = fallback if chain is None else chain.otherwise(fallback)
+    return with_text.select(*[F.col(name) for name in df.columns], feedback_type.alias("feedback_type"))
+
+
+def with_aspects(df: DataFrame, *, taxonomy: Taxonomy, text_col: str = "text") -> DataFrame:
+    """Add ``aspects array<string>``: the ids of every aspect the text mentions, in taxonomy order;
+    an empty array (never null) when none does or there is no text."""
+    with_text = _with_classify_text(df, text_col)
+    text = F.col(_TEXT)
+    matches = [F.when(text.rlike(aspect.lexicon.pattern), F.lit(aspect.id)) for aspect in taxonomy.aspects]
+    aspects = F.array_compact(F.array(*matches)) if matches else _empty_strings()
+    return with_text.select(*[F.col(name) for name in df.columns], aspects.alias("aspects"))
+
+
+def with_spam_flags(df: DataFrame, *, taxonomy: Taxonomy, text_col: str = "text") -> DataFrame:
+    """Add ``spam_reasons array<string>`` (ids from :data:`tweets_etl.taxonomy.SPAM_REASONS`, empty
+    when clean) and ``is_spam boolean`` (true when any reason applies). Needs ``hashtags``,
+    ``mentions``, ``author_id``, ``created_at``, ``author_created_at`` and ``author_tweet_count``;
+    ``repeated_text`` counts within this DataFrame (one batch), over an explicit window."""
+    _require(
+        df, ("hashtags", "mentions", "author_id", "created_at", "author_created_at", "author_tweet_count")
+    )
+    rules = taxonomy.spam
+    raw_text = F.coalesce(F.col(text_col), F.lit(""))
+    with_text = _with_classify_text(df, text_col)
+    text = F.col(_TEXT)
+    # The same words from the same author, whatever links and mentions differ between the copies.
+    repeat_key = F.trim(F.regexp_replace(F.regexp_replace(text, _MENTION, " "), r"\s+", " "))
+    repeats = F.count(F.lit(1)).over(Window.partitionBy(F.col("author_id"), repeat_key))
+    words_left = F.regexp_replace(F.regexp_replace(raw_text, _LINK, " "), f"{_MENTION}|{_HASHTAG}", " ")
+    account_age_days = F.datediff(F.col("created_at"), F.col("author_created_at"))
+    reasons = {
+        "many_hashtags": _size(F.col("hashtags")) > rules.max_hashtags,
+        "many_mentions": _size(F.col("mentions")) > rules.max_mentions,
+        "link_only": _has_link(df, text_col) & ~words_left.rlike(r"[\p{L}\p{N}]"),
+        "repeated_text": F.col("author_id").isNotNull()
+        & (repeat_key != "")
+        & (repeats >= rules.repeated_text_min),
+        "promo_terms": text.rlike(rules.promo.pattern),
+        "young_prolific_account": (account_age_days < rules.young_account_days)
+        & (F.col("author_tweet_count") > rules.young_account_min_tweets),
+    }
+    flagged = [
+        F.when(F.coalesce(condition, F.lit(False)), F.lit(reason)) for reason, condition in reasons.items()
+    ]
+    spam_reasons = F.array_compact(F.array(*flagged))
+    return with_text.select(
+        *[F.col(name) for name in df.columns],
+        spam_reasons.alias("spam_reasons"),
+        (F.size(spam_reasons) > 0).alias("is_spam"),
+    )
+
+
+class _Facts:
+    """What the feedback rules can test, as columns, and how a rule combines them."""
+
+    def __init__(self, *, text: Column, sentiment, has_aspect: Column, has_link: Column) -> None:
+        self.text = text
+        self.sentiment = sentiment
+        self.has_aspect = has_aspect
+        self.has_link = has_link
+
+    def rule(self, feedback_type: FeedbackType) -> Column:
+        cues = self.text.rlike(feedback_type.cues.pattern) if feedback_type.cues else F.lit(False)
+        alternatives = [self._condition(condition, cues) for condition in feedback_type.when]
+        return reduce(lambda left, right: left | right, alternatives)
+
+    def _condition(self, condition: Condition, cues: Column) -> Column:
+        parts: List[Column] = []
+        if condition.cues is not None:
+            parts.append(cues if condition.cues else ~cues)
+        if condition.sentiment is not None:
+            parts.append(self.sentiment.isin(*condition.sentiment))
+        if condition.has_aspect is not None:
+            parts.append(self.has_aspect if condition.has_aspect else ~self.has_aspect)
+        if condition.has_link is not None:
+            parts.append(self.has_link if condition.has_link else ~self.has_link)
+        return reduce(lambda left, right: left & right, parts)
+
+
+def _has_link(df: DataFrame, text_col: str) -> Column:
+    """A link in the ``urls`` entity array (when there is one) or in the text itself."""
+    in_text = F.coalesce(F.col(text_col), F.lit("")).rlike(_LINK)
+    if "urls" in df.columns:
+        return (_size(F.col("urls")) > 0) | in_text
+    return in_text
+
+
+def _size(values: Column) -> Column:
+    """Array size with null as 0 (Spark's size(null) is -1)."""
+    return F.coalesce(F.size(F.coalesce(values, _empty_strings())), F.lit(0))
+
+
+def _empty_strings() -> Column:
+    return F.array().cast(T.ArrayType(T.StringType()))
+
+
+def _require(df: DataFrame, columns: Sequence[str]) -> None:
+    missing = [name for name in columns if name not in df.columns]
+    if missing:
+        raise ValueError(f"with_spam_flags needs the stg_tweets columns {', '.join(missing)}")
