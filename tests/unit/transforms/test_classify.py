@@ -283,7 +283,7 @@ def test_every_real_chatgpt_tweet_is_scored_and_classified(spark, shared_data, t
     assert len(result) == len(rows) > 18000
     type_ids = {item.id for item in taxonomy.feedback_types}
     aspect_ids = {aspect.id for aspect in taxonomy.aspects}
-    labels, types, aspects = Counter(), Counter(), Counter()
+    labels, types, aspects, spam = Counter(), Counter(), Counter(), Counter()
     for row in result:
         assert row.sentiment_label in ("negative", "neutral", "positive", "unscored")
         assert row.feedback_type in type_ids
@@ -292,7 +292,8 @@ def test_every_real_chatgpt_tweet_is_scored_and_classified(spark, shared_data, t
         labels[row.sentiment_label] += 1
         types[row.feedback_type] += 1
         aspects.update(row.aspects)
+        spam.update(row.spam_reasons or ["clean"])
     # Every class occurs on real data: a rule that never fires would be a broken rule.
     assert set(types) == type_ids and set(aspects) == aspect_ids
     assert {"negative", "neutral", "positive"} <= set(labels)
-    print(f"\nsentiment {dict(labels)}\nfeedback {dict(types)}\naspects {dict(aspects)}")
+    print(f"\nsentiment {dict(labels)}\nfeedback {dict(types)}\naspects {dict(aspects)}\nspam {dict(spam)}")
