@@ -7,11 +7,12 @@
    written in the subset of regex syntax that Java and Python read identically (explicit character
    classes, no ``\\s``, whose meaning differs between the two).
 2. The tweet-aware steps the VADER scorer adds (:func:`decode_artifacts`, :func:`normalize_quotes`,
-   :func:`split_hashtags`, :func:`squeeze_elongations`, :func:`strip_emoji_modifiers`,
-   :func:`spacing_table` for emoji and :func:`space_out` for emoticons): VADER reads whitespace-separated words against a lexicon, so these
-   turn ``#GameChanger``, ``soooo goooood``, ``great:)`` and ``don’t`` into words it knows.
+   :func:`split_hashtags`, :func:`squeeze_elongations`, :func:`mark_prepositional_like`,
+   :func:`uncensor`, :func:`strip_emoji_modifiers`, :func:`spacing_table` for emoji and
+   :func:`space_out` for emoticons): VADER reads whitespace-separated words against a lexicon, so
+   these turn ``#GameChanger``, ``soooo goooood``, ``great:)`` and ``don’t`` into words it knows.
 
-All steps are idempotent: preparing prepared text changes nothing.
+:func:`prepare_text` is idempotent: preparing prepared text changes nothing.
 """
 
 from __future__ import annotations

@@ -47,10 +47,8 @@ def test_eval_numbers_match_the_hand_computed_confusion_matrix(
     capsys, repo_root, tmp_path, tiny_files, scorer
 ):
     texts, labels, mapping = tiny_files
-    code, out, _ = _run(
-        capsys, repo_root, tmp_path, "--texts", str(texts), "--labels", str(labels), "--mapping", str(mapping),
-        "--scorer", scorer,
-    )  # fmt: skip
+    files = ["--texts", str(texts), "--labels", str(labels), "--mapping", str(mapping)]
+    code, out, _ = _run(capsys, repo_root, tmp_path, *files, "--scorer", scorer)
     assert code == 0
     result = json.loads(out)
     assert result["confusion_matrix"]["counts"] == EXPECTED_MATRIX

@@ -134,7 +134,7 @@ OLD = NOW - timedelta(days=900)
 def _spam_rows():
     tags = [f"tag{number}" for number in range(11)]
     people = [f"user{number}" for number in range(6)]
-    # (tweet_id, text, hashtags, mentions, urls, author_id, created_at, author_created_at, tweet count, reasons)
+    # tweet_id, text, hashtags, mentions, urls, author_id, created_at, author_created_at, tweet count, reasons
     return [
         ("1", "ChatGPT helped me fix a bug today", [], [], [], "a1", NOW, OLD, 900, []),
         ("2", " ".join(f"#{tag}" for tag in tags), tags, [], [], "a2", NOW, OLD, 900, ["many_hashtags"]),
