@@ -39,5 +39,8 @@ def setup_logging(verbosity: int = 0) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Third-party chatter stays out of a normal run.
-    for noisy in ("py4j", "paramiko", "urllib3", "requests_oauthlib", "oauthlib"):
+    # tweepy logs request headers (the bearer token) at DEBUG, so it stays at WARNING even with -v.
+    for noisy in ("py4j", "paramiko", "urllib3", "requests_oauthlib", "oauthlib", "tweepy"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # paramiko repeats as an ERROR every dropped connection the shipper already retries and reports.
+    logging.getLogger("paramiko.transport").setLevel(logging.CRITICAL)

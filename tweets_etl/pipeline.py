@@ -42,7 +42,7 @@ from tweets_etl.tables import (
 )
 from tweets_etl.transforms import dimensions, facts
 from tweets_etl.transforms.ingest import parse_raw_lines
-from tweets_etl.transforms.staging import created_at, dedupe_tweets, stage_tweets
+from tweets_etl.transforms.staging import dedupe_tweets, flatten_records
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class BatchContext:
     def batch_dates(self) -> DataFrame:
         """The created_date partitions this batch touches (a handful of rows: one per day)."""
         accepted = self.batch_records().where(F.col("reject_reason").isNull())
-        return accepted.select(F.to_date(created_at(F.col("tweet"))).alias("created_date")).distinct()
+        return accepted.select("created_date").distinct()
 
 
 def batch_id_for(raw: RawInputs) -> str:
@@ -171,7 +171,7 @@ def _run_stage(name: str, context: BatchContext) -> None:
 def ingest(context: BatchContext) -> None:
     """Raw files -> raw_records (the batch's partition, rewritten whole)."""
     lines = read_raw_lines(context.spark, context.raw)
-    records = parse_raw_lines(lines, batch_id=context.batch_id)
+    records = flatten_records(parse_raw_lines(lines, batch_id=context.batch_id))
     unreadable = [(u.name, u.detail) for u in context.raw.unreadable]
     if unreadable:
         records = records.unionByName(_unreadable_rows(context, unreadable), allowMissingColumns=True)
@@ -196,11 +196,11 @@ def _unreadable_rows(context: BatchContext, rows: List[tuple]) -> DataFrame:
 
 
 def stage(context: BatchContext) -> None:
-    """raw_records (batch) -> stg_tweets: deduplicate, then merge into the touched date partitions."""
-    batch = dedupe_tweets(stage_tweets(context.batch_records()))
+    """raw_records (batch) -> stg_tweets: merge into the touched date partitions, one row per tweet."""
+    batch = context.batch_records().where(F.col("reject_reason").isNull()).select(*STG_TWEETS.columns)
     previous = context.warehouse.read_partitions(STG_TWEETS, context.batch_dates())
-    merged = dedupe_tweets(previous.unionByName(batch))
-    context.warehouse.swap_in(merged, STG_TWEETS)
+    # One dedupe over old and new together: the latest retrieved_at wins across batches too.
+    context.warehouse.swap_in(dedupe_tweets(previous.unionByName(batch)), STG_TWEETS)
 
 
 def enrich(context: BatchContext) -> None:

@@ -180,8 +180,12 @@ class RawPageWriter:
 
     def _open_next(self) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        self._sequence += 1
-        name = f"{self.prefix}-{self._stamp}-{self._sequence:04d}{RAW_SUFFIX}"
+        # Two writers started in the same second must not pick the same name.
+        while True:
+            self._sequence += 1
+            name = f"{self.prefix}-{self._stamp}-{self._sequence:04d}{RAW_SUFFIX}"
+            if not (self.out_dir / name).exists() and not (self.out_dir / f".{name}.part").exists():
+                break
         self._path = self.out_dir / name
         self._raw = open(self.out_dir / f".{name}.part", "wb")  # noqa: SIM115 - closed in close()
         # mtime=0 keeps the bytes a function of the content alone (same pages, same sha256).
@@ -202,7 +206,9 @@ class RawPageWriter:
         if stats.pages == 0:
             part.unlink()
             return None
-        os.replace(part, path)
+        # link + unlink instead of rename: it fails rather than overwrite a finished file.
+        os.link(part, path)
+        part.unlink()
         _fsync_dir(path.parent)
         stats.bytes = path.stat().st_size
         stats.sha256 = sha256_file(path)

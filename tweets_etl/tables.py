@@ -11,7 +11,7 @@ from typing import Dict, Optional, Tuple
 
 from pyspark.sql import types as T
 
-from tweets_etl.schemas import PLACE, TWEET, USER, column
+from tweets_etl.schemas import column
 
 S, L, D, B, INT = T.StringType(), T.LongType(), T.DoubleType(), T.BooleanType(), T.IntegerType()
 TS, DT = T.TimestampType(), T.DateType()
@@ -37,28 +37,6 @@ def _table(name: str, comment: str, *columns: T.StructField, partition_by: Optio
         assert fields[-1].name == partition_by, f"{name}: partition column must be last"
     return Table(name, comment, T.StructType(fields), partition_by)
 
-
-RAW_RECORDS = _table(
-    "raw_records",
-    "One row per raw record of a batch: a tweet occurrence, or an unusable line/page/tweet with a reason",
-    column("source_file", S, "name of the raw file the record came from"),
-    column("page_id", L, "xxhash64 of the raw line (the API page) the record came from"),
-    column("tweet_position", INT, "position of the tweet in its page's data list (0 for page-level rows)"),
-    column("retrieved_at", TS, "when the page was fetched from the API (UTC), from the provenance stamp"),
-    column("query_id", S, "which collector query produced the page"),
-    column("producer", S, "what wrote the page: tweets-etl collect/import/sample, or null for twarc"),
-    column("tweet_id", S, "the tweet's id as sent by the API"),
-    column("tweet", TWEET, "the tweet object as parsed with the declared schema"),
-    column("author", USER, "the author from the page's includes.users"),
-    column("place", PLACE, "the tagged place from the page's includes.places"),
-    column("referenced_tweet", TWEET, "the retweeted or quoted tweet from the page's includes.tweets"),
-    column("media_types", STRINGS, "types of the attached media (photo, video, animated_gif)"),
-    column("reject_reason", S, "null for a usable tweet, else why the record was quarantined"),
-    column("reject_detail", S, "the reject reason in words"),
-    column("raw_record", S, "the raw text of a quarantined record (null for usable tweets)"),
-    column("batch_id", S, "the batch (set of input files) the record was loaded with"),
-    partition_by="batch_id",
-)
 
 STG_TWEETS = _table(
     "stg_tweets",
@@ -115,6 +93,18 @@ STG_TWEETS = _table(
     column("tweet_position", INT, "position on that page"),
     column("created_date", DT, "partition: the UTC date the tweet was posted"),
     partition_by="created_date",
+)
+
+RAW_RECORDS = _table(
+    "raw_records",
+    "One row per raw record of a batch: a typed tweet occurrence, or an unusable line/page/tweet with a reason",
+    *[field for field in STG_TWEETS.schema.fields if field.name != "batch_id"],
+    column("producer", S, "what wrote the page: tweets-etl collect/import/sample, or null for twarc"),
+    column("reject_reason", S, "null for a usable tweet, else why the record was quarantined"),
+    column("reject_detail", S, "the reject reason in words"),
+    column("raw_record", S, "the raw text of a quarantined record (null for usable tweets)"),
+    column("batch_id", S, "the batch (set of input files) the record was loaded with"),
+    partition_by="batch_id",
 )
 
 DIM_USERS = _table(

@@ -65,7 +65,7 @@ def test_star_schema_contents(spark, pipeline_config, sample_files):
     assert long_posts > 0
     # The tweet seen again in a later file keeps the fresher (higher) metrics.
     repeated = spark.sql(
-        f"SELECT tweet_id, MAX(tweet.public_metrics.like_count) AS most FROM {db}.raw_tweets "
+        f"SELECT tweet_id, MAX(like_count) AS most FROM {db}.raw_tweets "
         "GROUP BY tweet_id HAVING COUNT(*) > 1"
     )
     stale = repeated.join(spark.table(f"{db}.fct_tweets"), on="tweet_id", how="inner").where(

@@ -68,15 +68,22 @@ def find_raw_files(inputs: Sequence[str]) -> List[str]:
             candidates = [path]
         else:
             raise InputError(f"input {entry} does not exist; pass raw files or folders with --input")
-        found.extend(str(p.resolve()) for p in candidates if _is_raw_name(p.name))
+        found.extend(
+            str(p.resolve())
+            for p in candidates
+            if _is_raw_name(p.relative_to(path).parts if path.is_dir() else (p.name,))
+        )
     unique = sorted(set(found))
     if not unique:
         raise InputError(f"no raw files (*.jsonl[.gz], *.json[.gz]) found in {', '.join(inputs)}")
     return unique
 
 
-def _is_raw_name(name: str) -> bool:
-    return not name.startswith(".") and not name.endswith((".part", MANIFEST_SUFFIX))
+def _is_raw_name(parts: Tuple[str, ...]) -> bool:
+    """Hidden or _-prefixed files and folders (in-flight uploads, _manifests/) are not raw input."""
+    if any(part.startswith((".", "_")) for part in parts):
+        return False
+    return not parts[-1].endswith((".part", MANIFEST_SUFFIX))
 
 
 def prepare_inputs(files: Sequence[str], *, recovery_dir: Path) -> RawInputs:

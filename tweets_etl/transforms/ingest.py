@@ -61,7 +61,13 @@ def parse_raw_lines(lines_df: DataFrame, *, batch_id: str) -> DataFrame:
         "*", F.when(~fitted, F.from_json("value", RAW_PAGE_PROBE, JSON_OPTIONS)).alias("probe")
     )
     probe = F.col("probe")
-    tweets = F.when(fitted, _with_no_corrupt_field(F.col("page.data"))).otherwise(_reparse_tweets(probe.data))
+    with_tweets = pages.select(
+        "*",
+        F.when(fitted, _with_no_corrupt_field(F.col("page.data")))
+        .otherwise(_reparse_tweets(probe.data))
+        .alias("tweets"),
+    )
+    tweets = F.col("tweets")
     page_reason = (
         F.when(F.size(F.coalesce(tweets, F.array())) > 0, F.lit(None))
         # A JSON array or scalar fails the page schema too, but it is valid JSON: not_a_page, below.
@@ -79,35 +85,53 @@ def parse_raw_lines(lines_df: DataFrame, *, batch_id: str) -> DataFrame:
         )
         .otherwise(F.lit("not_a_page"))
     )
-    exploded = pages.select(
-        "value",
-        "source_file",
-        "page",
-        F.xxhash64("value").alias("page_id"),
-        page_reason.alias("page_reason"),
-        F.posexplode_outer(F.when(page_reason.isNull(), tweets)).alias("tweet_position", "tweet"),
+    # Includes are matched per page, before the explode: carried past it, the whole page (up to
+    # hundreds of KB) would be copied into every one of its tweet rows.
+    items = F.transform(
+        F.when(page_reason.isNull(), tweets),
+        lambda tweet: F.struct(
+            tweet.alias("tweet"),
+            _match_by_id("page.includes.users", tweet.author_id).alias("author"),
+            _match_by_id("page.includes.places", tweet.geo.place_id).alias("place"),
+            _match_by_id("page.includes.tweets", referenced_id(tweet, "retweeted", "quoted")).alias(
+                "referenced_tweet"
+            ),
+            _media_types(tweet).alias("media_types"),
+        ),
     )
-    tweet = F.col("tweet")
-    reject_reason = F.coalesce(F.col("page_reason"), _tweet_reject_reason(tweet))
-    return exploded.select(
+    per_page = with_tweets.select(
+        "source_file",
+        F.xxhash64("value").alias("page_id"),
+        F.to_timestamp("page.__twarc.retrieved_at").alias("retrieved_at"),
+        F.col("page.__twarc.query_id").alias("query_id"),
+        F.col("page.__twarc.producer").alias("producer"),
+        page_reason.alias("page_reason"),
+        F.when(page_reason.isNotNull(), F.col("value")).alias("page_raw"),
+        items.alias("items"),
+    )
+    exploded = per_page.select("*", F.posexplode_outer("items").alias("tweet_position", "item")).drop("items")
+    tweet = F.col("item.tweet")
+    judged = exploded.select(
+        "*", F.coalesce(F.col("page_reason"), _tweet_reject_reason(tweet)).alias("reject_reason")
+    )
+    reject_reason = F.col("reject_reason")
+    return judged.select(
         F.lit(batch_id).alias("batch_id"),
         "source_file",
         "page_id",
         F.coalesce("tweet_position", F.lit(0)).alias("tweet_position"),
-        F.to_timestamp("page.__twarc.retrieved_at").alias("retrieved_at"),
-        F.col("page.__twarc.query_id").alias("query_id"),
-        F.col("page.__twarc.producer").alias("producer"),
+        "retrieved_at",
+        "query_id",
+        "producer",
         tweet.id.alias("tweet_id"),
         tweet.dropFields(CORRUPT_RECORD).alias("tweet"),
-        _match_by_id("page.includes.users", tweet.author_id).alias("author"),
-        _match_by_id("page.includes.places", tweet.geo.place_id).alias("place"),
-        _match_by_id("page.includes.tweets", referenced_id(tweet, "retweeted", "quoted")).alias(
-            "referenced_tweet"
-        ),
-        _media_types(tweet).alias("media_types"),
-        reject_reason.alias("reject_reason"),
+        F.col("item.author").alias("author"),
+        F.col("item.place").alias("place"),
+        F.col("item.referenced_tweet").alias("referenced_tweet"),
+        F.col("item.media_types").alias("media_types"),
+        reject_reason,
         _reject_detail(reject_reason).alias("reject_detail"),
-        F.when(F.col("page_reason").isNotNull(), F.col("value"))
+        F.when(F.col("page_reason").isNotNull(), F.col("page_raw"))
         .when(reject_reason.isNotNull(), F.coalesce(tweet[CORRUPT_RECORD], F.to_json(tweet)))
         .alias("raw_record"),
     )
@@ -147,10 +171,7 @@ def _tweet_reject_reason(tweet: Column) -> Column:
 
 
 def _reject_detail(reason: Column) -> Column:
-    detail = F.lit(None).cast(T.StringType())
-    for code, text in REJECT_REASONS.items():
-        detail = F.when(reason == code, F.lit(text)).otherwise(detail)
-    return detail
+    return F.create_map(*[F.lit(part) for pair in REJECT_REASONS.items() for part in pair])[reason]
 
 
 def _match_by_id(objects: str, wanted_id: Column) -> Column:

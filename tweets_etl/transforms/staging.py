@@ -1,4 +1,4 @@
-"""Raw records -> staged tweets: typed, cleaned, one row per tweet_id.
+"""Parsed raw records -> typed, cleaned tweet occurrences, then one row per tweet_id.
 
 Every missing value is handled on purpose:
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from tweets_etl.tables import RAW_RECORDS, STG_TWEETS
 from tweets_etl.transforms.ingest import referenced_id
 from tweets_etl.transforms.text import (
     HASHTAG_PATTERN,
@@ -49,10 +50,20 @@ def created_at(tweet: Column) -> Column:
     return F.coalesce(F.to_timestamp(tweet.created_at), snowflake_timestamp(tweet.id))
 
 
-def stage_tweets(raw_df: DataFrame) -> DataFrame:
-    """Accepted raw records -> staged tweet occurrences (not yet deduplicated).
+def stage_tweets(parsed_df: DataFrame) -> DataFrame:
+    """Parsed raw records (``parse_raw_lines``) -> staged tweet occurrences, not yet deduplicated.
 
     Grain: one row per accepted tweet occurrence. Output: the ``stg_tweets`` columns.
+    """
+    records = flatten_records(parsed_df)
+    return records.where(F.col("reject_reason").isNull()).select(*STG_TWEETS.columns)
+
+
+def flatten_records(parsed_df: DataFrame) -> DataFrame:
+    """Parsed raw records -> typed, flat records, rejects included (the ``raw_records`` columns).
+
+    Flattening right after parsing means the API's nested objects are read once and never stored:
+    every later stage reads narrow typed columns. The raw files stay the untouched record.
     """
     tweet, author, place, ref = F.col("tweet"), F.col("author"), F.col("place"), F.col("referenced_tweet")
     retweeted_id = referenced_id(tweet, "retweeted")
@@ -63,7 +74,7 @@ def stage_tweets(raw_df: DataFrame) -> DataFrame:
     ).otherwise(F.coalesce(tweet.note_tweet.entities, tweet.entities))
     text = unescape_html(F.coalesce(retweeted_text, tweet.note_tweet.text, tweet.text))
     metrics = tweet.public_metrics
-    return raw_df.where(F.col("reject_reason").isNull()).select(
+    flat = parsed_df.select(
         tweet.id.alias("tweet_id"),
         created_at(tweet).alias("created_at"),
         F.when(F.to_timestamp(tweet.created_at).isNotNull(), "api")
@@ -121,7 +132,12 @@ def stage_tweets(raw_df: DataFrame) -> DataFrame:
         "page_id",
         "tweet_position",
         F.to_date(created_at(tweet)).alias("created_date"),
+        "producer",
+        "reject_reason",
+        "reject_detail",
+        "raw_record",
     )
+    return flat.select(*RAW_RECORDS.columns)
 
 
 def dedupe_tweets(df: DataFrame) -> DataFrame:
