@@ -44,6 +44,14 @@ run: $(STAMP) ## Run the whole pipeline (bundled sample data when no input is co
 sample: $(STAMP) ## Write the seeded sample raw pages to var/sample
 	$(CLI) sample --env $(ENV)
 
+.PHONY: collect
+collect: $(STAMP) ## Collect new tweets from the X API into var/raw (needs X_BEARER_TOKEN)
+	$(CLI) collect --env $(ENV)
+
+.PHONY: ship
+ship: $(STAMP) ## Ship finished raw files (var/raw) to the landing folder (local or SFTP, per ENV)
+	$(CLI) ship --env $(ENV)
+
 .PHONY: test
 test: lint ## Lint, then run every test (unit, Hive, SFTP, cluster, browser)
 	@bash scripts/pytest.sh $(PY) $(PYTEST_ARGS)
