@@ -1,5 +1,6 @@
 # Cluster targets: package the job for spark-submit, submit it, deploy the Oozie app, run a landed day.
-# See README "Running on Cloudera". Every variable below can be set on the command line.
+# See README "Running on Cloudera". Every variable below can be set on the command line; HDFS_CMD is
+# Hadoop's FsShell as scripts/land_to_hdfs.sh takes it ("hdfs dfs", "sudo -u etl hdfs dfs").
 
 DIST ?= dist
 JOB ?= pipeline
@@ -12,7 +13,7 @@ DEPLOY_MODE ?=
 QUEUE ?=
 PRINCIPAL ?=
 KEYTAB ?=
-HDFS_CMD ?= hdfs
+HDFS_CMD ?= hdfs dfs
 OOZIE_APP_DIR ?= /user/$(USER)/apps/tweets-etl
 LANDING_DIR ?= /data/landing/tweets
 HDFS_RAW_DIR ?= /data/tweets_etl/raw
@@ -44,8 +45,8 @@ daily: ## Land DAY's files from LANDING_DIR into HDFS_RAW_DIR/landed_date=DAY, t
 .PHONY: oozie-deploy
 oozie-deploy: ## After make package: put the Oozie app (workflow, coordinator, dist/, conf/) in HDFS at OOZIE_APP_DIR
 	$(OPS).oozie --env $(ENV) --dist $(DIST) --app-dir $(OOZIE_APP_DIR) --out $(DIST)/oozie
-	$(HDFS_CMD) dfs -mkdir -p $(OOZIE_APP_DIR)
-	$(HDFS_CMD) dfs -put -f $(DIST)/oozie/app/* $(OOZIE_APP_DIR)/
+	$(HDFS_CMD) -mkdir -p $(OOZIE_APP_DIR)
+	$(HDFS_CMD) -put -f $(DIST)/oozie/app/* $(OOZIE_APP_DIR)/
 	@echo "Oozie app in $(OOZIE_APP_DIR). Start it with:"
 	@echo "  oozie job -oozie \$$OOZIE_URL -config $(DIST)/oozie/job.properties -run"
 

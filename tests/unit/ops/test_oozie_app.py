@@ -154,10 +154,9 @@ def test_deploy_refuses_without_make_package(tmp_path):
 
 
 FAKE_HDFS = """#!/usr/bin/env bash
-# `hdfs dfs -mkdir -p` and `hdfs dfs -put -f` onto a local folder, for the make target test.
+# Hadoop FsShell's -mkdir -p and -put -f onto a local folder, for the make target test.
 set -eu
 echo "$*" >> "$FAKE_HDFS_ROOT.calls"
-[ "$1" = dfs ] && shift
 case "$1" in
   -mkdir) mkdir -p "$FAKE_HDFS_ROOT${@: -1}" ;;
   -put) shift; [ "$1" = -f ] && shift; dest="${@: -1}"; cp -r "${@:1:$#-1}" "$FAKE_HDFS_ROOT$dest" ;;
@@ -191,6 +190,6 @@ def test_make_oozie_deploy_puts_the_app_with_the_hdfs_command(dist, tmp_path):
         deployed / "scripts" / "land_to_hdfs.sh"
     ).is_file()
     calls = Path(f"{root}.calls").read_text().splitlines()
-    assert calls[0] == "dfs -mkdir -p /user/etl/apps/tweets-etl"
-    assert all(call.startswith("dfs -put -f ") for call in calls[1:])
+    assert calls[0] == "-mkdir -p /user/etl/apps/tweets-etl"
+    assert all(call.startswith("-put -f ") for call in calls[1:])
     assert f"-config {dist}/oozie/job.properties -run" in result.stdout
