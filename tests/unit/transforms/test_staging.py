@@ -1,6 +1,9 @@
 """stage_tweets and dedupe_tweets: the cleaning rules of stg_tweets, one behaviour per test.
 
 Raw records are made the way the pipeline makes them: inline API pages through parse_raw_lines.
+Each test declares its page at module level (``case``); the module stages all pages in one Spark
+pass, one page per raw file, and each test reads the rows of its own file. Pages cannot affect one
+another: parsing is per line and staging is per record.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any, Dict, List
 
 import pytest
 from chispa import assert_df_equality
+from pyspark.sql import functions as F
 
 from tweets_etl.transforms.ingest import parse_raw_lines
 from tweets_etl.transforms.staging import dedupe_tweets, stage_tweets
@@ -47,17 +51,29 @@ def tweet(tweet_id: str, text: str = "ChatGPT is at capacity again", **fields: A
     return {key: value for key, value in base.items() if value is not None}
 
 
-def staged(spark, data: List[Dict[str, Any]], **includes: Any):
-    """Stage one search page holding ``data`` (and ``includes``) the way the pipeline does."""
-    line = json.dumps({"data": data, "includes": includes, "__twarc": TWARC}, ensure_ascii=False)
-    lines = spark.createDataFrame([(line, "search-0001.jsonl.gz")], "value string, source_file string")
-    return stage_tweets(parse_raw_lines(lines, batch_id="b1"))
+PAGES: Dict[str, str] = {}
+
+
+def case(name: str, data: List[Dict[str, Any]], **includes: Any) -> str:
+    """Declare a search page holding ``data`` (and ``includes``), staged as raw file ``name``."""
+    PAGES[name] = json.dumps({"data": data, "includes": includes, "__twarc": TWARC}, ensure_ascii=False)
+    return name
+
+
+@pytest.fixture(scope="module")
+def staged(spark):
+    """``staged(name)``: stage_tweets output for the page of that case, in page order."""
+    lines = spark.createDataFrame(list(PAGES.items()), "source_file string, value string")
+    # Computed once and cached, so each test's select is cheap.
+    output = stage_tweets(parse_raw_lines(lines.select("value", "source_file"), batch_id="b1")).cache()
+    output.count()
+    yield lambda name: output.where(F.col("source_file") == name)
+    output.unpersist()
 
 
 def assert_rows(spark, actual, schema: str, rows: List[tuple]) -> None:
-    assert_df_equality(
-        actual, spark.createDataFrame(rows, schema), ignore_row_order=True, ignore_nullable=True
-    )
+    # Staging has no shuffle: rows stay in page order, so the order is compared too.
+    assert_df_equality(actual, spark.createDataFrame(rows, schema), ignore_nullable=True)
 
 
 TEXT_COLUMNS = "tweet_id string, text string, text_source string, hashtags array<string>"
@@ -67,79 +83,102 @@ def text_view(df):
     return df.select("tweet_id", "text", "text_source", "hashtags")
 
 
-def test_long_post_takes_full_text_and_entities_from_note_tweet(spark):
-    full = "ChatGPT wrote my whole thesis outline. " * 8 + "#ChatGPT #LongPost"
-    long_post = tweet(
-        "1598000000000000001",
-        full[:276] + " …",
-        note_tweet={"text": full, "entities": {"hashtags": [{"tag": "ChatGPT"}, {"tag": "LongPost"}]}},
-        entities={"hashtags": [{"tag": "ChatGPT"}]},
-    )
-    short = tweet("1598000000000000002", "Short and sweet #AI", entities={"hashtags": [{"tag": "AI"}]})
-
-    actual = text_view(staged(spark, [long_post, short]))
-
-    assert_rows(
-        spark,
-        actual,
-        TEXT_COLUMNS,
-        [
-            (long_post["id"], full, "note_tweet", ["chatgpt", "longpost"]),
-            (short["id"], "Short and sweet #AI", "text", ["ai"]),
-        ],
-    )
+LONG_TEXT = "ChatGPT wrote my whole thesis outline. " * 8 + "#ChatGPT #LongPost"
+NOTE_TWEET = case(
+    "note_tweet",
+    [
+        tweet(
+            "1598000000000000001",
+            LONG_TEXT[:276] + " …",
+            note_tweet={
+                "text": LONG_TEXT,
+                "entities": {"hashtags": [{"tag": "ChatGPT"}, {"tag": "LongPost"}]},
+            },
+            entities={"hashtags": [{"tag": "ChatGPT"}]},
+        ),
+        tweet("1598000000000000002", "Short and sweet #AI", entities={"hashtags": [{"tag": "AI"}]}),
+    ],
+)
 
 
-def test_retweet_takes_full_text_and_entities_from_the_retweeted_tweet(spark):
-    original_text = (
-        "I asked ChatGPT to explain quantum computing like I'm 5 and it nailed it. Impressive! #AI #ChatGPT"
-    )
-    original = {
-        "id": ORIGINAL_ID,
-        "text": original_text,
-        "author_id": BOB["id"],
-        "entities": {"hashtags": [{"tag": "AI"}, {"tag": "ChatGPT"}]},
-    }
-    long_original_id = "1598000000000000101"
-    long_text = "A thread on prompts. " * 20
-    long_original = {"id": long_original_id, "text": long_text[:270] + "…", "note_tweet": {"text": long_text}}
-    retweet = tweet(
-        "1598000000000000001",
-        "RT @bob_gpt: I asked ChatGPT to explain quantum computing like I'm 5 and it nailed it. Impre…",
-        referenced_tweets=[{"type": "retweeted", "id": ORIGINAL_ID}],
-        entities={"mentions": [{"username": "bob_gpt", "id": BOB["id"]}]},
-    )
-    retweet_of_long = tweet(
-        "1598000000000000002",
-        "RT @bob_gpt: A thread on prompts. A thread on…",
-        referenced_tweets=[{"type": "retweeted", "id": long_original_id}],
-    )
-
-    actual = text_view(
-        staged(spark, [retweet, retweet_of_long], users=[ADA, BOB], tweets=[original, long_original])
-    )
+def test_long_post_takes_full_text_and_entities_from_note_tweet(spark, staged):
+    actual = text_view(staged(NOTE_TWEET))
 
     assert_rows(
         spark,
         actual,
         TEXT_COLUMNS,
         [
-            (retweet["id"], original_text, "retweeted_tweet", ["ai", "chatgpt"]),
-            (retweet_of_long["id"], long_text, "retweeted_tweet", []),
+            ("1598000000000000001", LONG_TEXT, "note_tweet", ["chatgpt", "longpost"]),
+            ("1598000000000000002", "Short and sweet #AI", "text", ["ai"]),
         ],
     )
 
 
-def test_retweet_whose_original_is_missing_keeps_its_truncated_text(spark):
-    text = "RT @bob_gpt: ChatGPT confidently told me a book exists that doesn't. #ChatGPT It's hallucinat…"
-    retweet = tweet(
-        "1598000000000000001",
-        text,
-        referenced_tweets=[{"type": "retweeted", "id": ORIGINAL_ID}],
-        entities={"hashtags": [{"tag": "ChatGPT"}], "mentions": [{"username": "bob_gpt"}]},
+ORIGINAL_TEXT = (
+    "I asked ChatGPT to explain quantum computing like I'm 5 and it nailed it. Impressive! #AI #ChatGPT"
+)
+THREAD_TEXT = "A thread on prompts. " * 20
+RETWEETS = case(
+    "retweets",
+    [
+        tweet(
+            "1598000000000000001",
+            "RT @bob_gpt: I asked ChatGPT to explain quantum computing like I'm 5 and it nailed it. Impre…",
+            referenced_tweets=[{"type": "retweeted", "id": ORIGINAL_ID}],
+            entities={"mentions": [{"username": "bob_gpt", "id": BOB["id"]}]},
+        ),
+        tweet(
+            "1598000000000000002",
+            "RT @bob_gpt: A thread on prompts. A thread on…",
+            referenced_tweets=[{"type": "retweeted", "id": "1598000000000000101"}],
+        ),
+    ],
+    users=[ADA, BOB],
+    tweets=[
+        {
+            "id": ORIGINAL_ID,
+            "text": ORIGINAL_TEXT,
+            "author_id": BOB["id"],
+            "entities": {"hashtags": [{"tag": "AI"}, {"tag": "ChatGPT"}]},
+        },
+        {"id": "1598000000000000101", "text": THREAD_TEXT[:270] + "…", "note_tweet": {"text": THREAD_TEXT}},
+    ],
+)
+
+
+def test_retweet_takes_full_text_and_entities_from_the_retweeted_tweet(spark, staged):
+    actual = text_view(staged(RETWEETS))
+
+    assert_rows(
+        spark,
+        actual,
+        TEXT_COLUMNS,
+        [
+            ("1598000000000000001", ORIGINAL_TEXT, "retweeted_tweet", ["ai", "chatgpt"]),
+            ("1598000000000000002", THREAD_TEXT, "retweeted_tweet", []),
+        ],
     )
 
-    actual = staged(spark, [retweet]).select(
+
+TRUNCATED_TEXT = (
+    "RT @bob_gpt: ChatGPT confidently told me a book exists that doesn't. #ChatGPT It's hallucinat…"
+)
+ORPHAN_RETWEET = case(
+    "orphan_retweet",
+    [
+        tweet(
+            "1598000000000000001",
+            TRUNCATED_TEXT,
+            referenced_tweets=[{"type": "retweeted", "id": ORIGINAL_ID}],
+            entities={"hashtags": [{"tag": "ChatGPT"}], "mentions": [{"username": "bob_gpt"}]},
+        )
+    ],
+)
+
+
+def test_retweet_whose_original_is_missing_keeps_its_truncated_text(spark, staged):
+    actual = staged(ORPHAN_RETWEET).select(
         "tweet_id", "text", "text_source", "tweet_type", "retweeted_tweet_id", "hashtags", "mentions"
     )
 
@@ -148,25 +187,43 @@ def test_retweet_whose_original_is_missing_keeps_its_truncated_text(spark):
         actual,
         "tweet_id string, text string, text_source string, tweet_type string, retweeted_tweet_id string,"
         " hashtags array<string>, mentions array<string>",
-        [(retweet["id"], text, "truncated_retweet", "retweet", ORIGINAL_ID, ["chatgpt"], ["bob_gpt"])],
+        [
+            (
+                "1598000000000000001",
+                TRUNCATED_TEXT,
+                "truncated_retweet",
+                "retweet",
+                ORIGINAL_ID,
+                ["chatgpt"],
+                ["bob_gpt"],
+            )
+        ],
     )
 
 
-def test_html_entities_are_unescaped_once(spark):
-    escaped = tweet(
-        "1598000000000000001", "2+2 &lt; 5 &amp;&amp; 3 &gt; 1, &quot;really&quot; it&#39;s &amp;lt;b&amp;gt;"
-    )
-    plain = tweet("1598000000000000002", "nothing to unescape: 5 > 3")
+ESCAPED = case(
+    "escaped",
+    [
+        tweet(
+            "1598000000000000001",
+            "2+2 &lt; 5 &amp;&amp; 3 &gt; 1, &quot;really&quot; it&#39;s &amp;lt;b&amp;gt;",
+        ),
+        tweet("1598000000000000002", "nothing to unescape: 5 > 3"),
+    ],
+    users=[ADA],
+)
 
-    actual = staged(spark, [escaped, plain], users=[ADA]).select("tweet_id", "text", "author_description")
+
+def test_html_entities_are_unescaped_once(spark, staged):
+    actual = staged(ESCAPED).select("tweet_id", "text", "author_description")
 
     assert_rows(
         spark,
         actual,
         "tweet_id string, text string, author_description string",
         [
-            (escaped["id"], '2+2 < 5 && 3 > 1, "really" it\'s &lt;b&gt;', "Prompts & poems <3"),
-            (plain["id"], "nothing to unescape: 5 > 3", "Prompts & poems <3"),
+            ("1598000000000000001", '2+2 < 5 && 3 > 1, "really" it\'s &lt;b&gt;', "Prompts & poems <3"),
+            ("1598000000000000002", "nothing to unescape: 5 > 3", "Prompts & poems <3"),
         ],
     )
 
@@ -178,27 +235,33 @@ def entity_view(df):
     return df.select("tweet_id", "hashtags", "mentions", "urls")
 
 
-def test_hashtags_mentions_and_urls_come_from_entities_when_the_api_sent_them(spark):
-    with_entities = tweet(
-        "1598000000000000001",
-        "#ChatGPT and #AI by @OpenAI https://t.co/abc #NotAnEntity",
-        entities={
-            "hashtags": [{"start": 0, "end": 8, "tag": "ChatGPT"}, {"tag": "AI"}, {"tag": "chatgpt"}],
-            "mentions": [{"username": "OpenAI", "id": "4398626122"}],
-            "urls": [
-                {"url": "https://t.co/abc", "expanded_url": "https://openai.com/blog/chatgpt"},
-                {"url": "https://t.co/def"},
-            ],
-        },
-    )
-    # Entities were sent, but without hashtags: the text has none the API recognised.
-    only_urls = tweet(
-        "1598000000000000002",
-        "#ChatGPT lol https://t.co/xyz",
-        entities={"urls": [{"url": "https://t.co/xyz"}]},
-    )
+WITH_ENTITIES = case(
+    "with_entities",
+    [
+        tweet(
+            "1598000000000000001",
+            "#ChatGPT and #AI by @OpenAI https://t.co/abc #NotAnEntity",
+            entities={
+                "hashtags": [{"start": 0, "end": 8, "tag": "ChatGPT"}, {"tag": "AI"}, {"tag": "chatgpt"}],
+                "mentions": [{"username": "OpenAI", "id": "4398626122"}],
+                "urls": [
+                    {"url": "https://t.co/abc", "expanded_url": "https://openai.com/blog/chatgpt"},
+                    {"url": "https://t.co/def"},
+                ],
+            },
+        ),
+        # Entities were sent, but without hashtags: the text has none the API recognised.
+        tweet(
+            "1598000000000000002",
+            "#ChatGPT lol https://t.co/xyz",
+            entities={"urls": [{"url": "https://t.co/xyz"}]},
+        ),
+    ],
+)
 
-    actual = entity_view(staged(spark, [with_entities, only_urls]))
+
+def test_hashtags_mentions_and_urls_come_from_entities_when_the_api_sent_them(spark, staged):
+    actual = entity_view(staged(WITH_ENTITIES))
 
     assert_rows(
         spark,
@@ -206,24 +269,30 @@ def test_hashtags_mentions_and_urls_come_from_entities_when_the_api_sent_them(sp
         ENTITY_COLUMNS,
         [
             (
-                with_entities["id"],
+                "1598000000000000001",
                 ["chatgpt", "ai"],
                 ["openai"],
                 ["https://openai.com/blog/chatgpt", "https://t.co/def"],
             ),
-            (only_urls["id"], [], [], ["https://t.co/xyz"]),
+            ("1598000000000000002", [], [], ["https://t.co/xyz"]),
         ],
     )
 
 
-def test_hashtags_mentions_and_urls_come_from_the_text_when_entities_are_absent(spark):
-    csv_import = tweet(
-        "1598000000000000001",
-        "Trying #ChatGPT, #日本語 and #café with @OpenAI &amp; @sam_a! https://t.co/abc ＃AI #ChatGPT mail me@example.com",
-    )
-    no_tags = tweet("1598000000000000002", "no tags here, just C# and AT&amp;T")
+WITHOUT_ENTITIES = case(
+    "without_entities",
+    [
+        tweet(
+            "1598000000000000001",
+            "Trying #ChatGPT, #日本語 and #café with @OpenAI &amp; @sam_a! https://t.co/abc ＃AI #ChatGPT #1 mail me@example.com",
+        ),
+        tweet("1598000000000000002", "no tags here, just C# and AT&amp;T"),
+    ],
+)
 
-    actual = entity_view(staged(spark, [csv_import, no_tags]))
+
+def test_hashtags_mentions_and_urls_come_from_the_text_when_entities_are_absent(spark, staged):
+    actual = entity_view(staged(WITHOUT_ENTITIES))
 
     assert_rows(
         spark,
@@ -231,53 +300,62 @@ def test_hashtags_mentions_and_urls_come_from_the_text_when_entities_are_absent(
         ENTITY_COLUMNS,
         [
             (
-                csv_import["id"],
+                "1598000000000000001",
                 ["chatgpt", "日本語", "café", "ai"],
                 ["openai", "sam_a"],
                 ["https://t.co/abc"],
             ),
-            (no_tags["id"], [], [], []),
+            ("1598000000000000002", [], [], []),
         ],
     )
 
 
-def test_created_at_falls_back_to_the_snowflake_id(spark):
-    snowflake_id = 1598000000000000001
-    from_id = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=(snowflake_id >> 22) + 1288834974657)
-    api = tweet("1598000000000000002", created_at="2022-12-05T23:59:30.000Z")
-    offset = tweet("1598000000000000003", created_at="2022-12-06T00:30:00+01:00")
-    missing = tweet(str(snowflake_id), created_at=None)
-    garbage = tweet("1598000000000000001", created_at="yesterday")
-    # Ids before snowflakes (2010) carry no time: created_at stays unknown.
-    ancient = tweet("20", created_at=None)
+SNOWFLAKE_ID = 1598000000000000001
+FROM_ID = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=(SNOWFLAKE_ID >> 22) + 1288834974657)
+CREATED_AT = case(
+    "created_at",
+    [
+        tweet("1598000000000000002", created_at="2022-12-05T23:59:30.000Z"),
+        tweet("1598000000000000003", created_at="2022-12-06T00:30:00+01:00"),
+        tweet(str(SNOWFLAKE_ID), created_at=None),
+        tweet(str(SNOWFLAKE_ID + 1), created_at="yesterday"),
+        # Ids before snowflakes (2010) carry no time: created_at stays unknown.
+        tweet("20", created_at=None),
+    ],
+)
 
-    actual = staged(spark, [api, offset, missing, garbage, ancient]).select(
-        "tweet_id", "created_at", "created_at_source", "created_date"
-    )
+
+def test_created_at_falls_back_to_the_snowflake_id(spark, staged):
+    actual = staged(CREATED_AT).select("tweet_id", "created_at", "created_at_source", "created_date")
 
     assert_rows(
         spark,
         actual,
         "tweet_id string, created_at timestamp, created_at_source string, created_date date",
         [
-            (api["id"], datetime(2022, 12, 5, 23, 59, 30, tzinfo=UTC), "api", date(2022, 12, 5)),
-            (offset["id"], datetime(2022, 12, 5, 23, 30, tzinfo=UTC), "api", date(2022, 12, 5)),
-            (missing["id"], from_id, "snowflake_id", from_id.date()),
-            (garbage["id"], from_id, "snowflake_id", from_id.date()),
+            ("1598000000000000002", datetime(2022, 12, 5, 23, 59, 30, tzinfo=UTC), "api", date(2022, 12, 5)),
+            ("1598000000000000003", datetime(2022, 12, 5, 23, 30, tzinfo=UTC), "api", date(2022, 12, 5)),
+            (str(SNOWFLAKE_ID), FROM_ID, "snowflake_id", FROM_ID.date()),
+            # One more in the sequence bits: the same millisecond.
+            (str(SNOWFLAKE_ID + 1), FROM_ID, "snowflake_id", FROM_ID.date()),
             ("20", None, "snowflake_id", None),
         ],
     )
 
 
-def test_missing_or_blank_lang_is_und(spark):
-    tweets = [
+LANGS = case(
+    "langs",
+    [
         tweet("1598000000000000001", lang="EN"),
         tweet("1598000000000000002", lang="zh-CN"),
         tweet("1598000000000000003", lang=None),
         tweet("1598000000000000004", lang=" "),
-    ]
+    ],
+)
 
-    actual = staged(spark, tweets).select("tweet_id", "lang")
+
+def test_missing_or_blank_lang_is_und(spark, staged):
+    actual = staged(LANGS).select("tweet_id", "lang")
 
     assert_rows(
         spark,
@@ -292,20 +370,25 @@ def test_missing_or_blank_lang_is_und(spark):
     )
 
 
-def test_tweet_type_prefers_retweet_then_reply_then_quote(spark):
-    def refs(*pairs):
-        return [{"type": kind, "id": ref_id} for kind, ref_id in pairs]
+def refs(*pairs: tuple) -> List[Dict[str, str]]:
+    return [{"type": kind, "id": ref_id} for kind, ref_id in pairs]
 
-    tweets = [
+
+TWEET_TYPES = case(
+    "tweet_types",
+    [
         tweet("1598000000000000001"),
         tweet("1598000000000000002", referenced_tweets=refs(("retweeted", "11"))),
         tweet("1598000000000000003", referenced_tweets=refs(("quoted", "12"))),
         tweet("1598000000000000004", referenced_tweets=refs(("replied_to", "13"))),
         tweet("1598000000000000005", referenced_tweets=refs(("quoted", "14"), ("replied_to", "15"))),
         tweet("1598000000000000006", referenced_tweets=refs(("quoted", "16"), ("retweeted", "17"))),
-    ]
+    ],
+)
 
-    actual = staged(spark, tweets).select(
+
+def test_tweet_type_prefers_retweet_then_reply_then_quote(spark, staged):
+    actual = staged(TWEET_TYPES).select(
         "tweet_id", "tweet_type", "retweeted_tweet_id", "quoted_tweet_id", "replied_to_tweet_id"
     )
 
@@ -325,22 +408,29 @@ def test_tweet_type_prefers_retweet_then_reply_then_quote(spark):
     )
 
 
-def test_metrics_and_author_attributes_stay_null_when_absent(spark):
-    full = tweet(
-        "1598000000000000001",
-        public_metrics={
-            "retweet_count": 0,
-            "reply_count": 2,
-            "like_count": 0,
-            "quote_count": 1,
-            "bookmark_count": 4,
-            "impression_count": 0,
-        },
-    )
-    no_impressions = tweet("1598000000000000002")
-    no_metrics = tweet("1598000000000000003", public_metrics=None, author_id=BOB["id"])
+METRICS = case(
+    "metrics",
+    [
+        tweet(
+            "1598000000000000001",
+            public_metrics={
+                "retweet_count": 0,
+                "reply_count": 2,
+                "like_count": 0,
+                "quote_count": 1,
+                "bookmark_count": 4,
+                "impression_count": 0,
+            },
+        ),
+        tweet("1598000000000000002"),
+        tweet("1598000000000000003", public_metrics=None, author_id=BOB["id"]),
+    ],
+    users=[ADA, BOB],
+)
 
-    actual = staged(spark, [full, no_impressions, no_metrics], users=[ADA, BOB]).select(
+
+def test_metrics_and_author_attributes_stay_null_when_absent(spark, staged):
+    actual = staged(METRICS).select(
         "tweet_id",
         "like_count",
         "retweet_count",
@@ -358,17 +448,28 @@ def test_metrics_and_author_attributes_stay_null_when_absent(spark):
         "tweet_id string, like_count bigint, retweet_count bigint, reply_count bigint, quote_count bigint,"
         " bookmark_count bigint, impression_count bigint, author_followers_count bigint, author_location string",
         [
-            (full["id"], 0, 0, 2, 1, 4, 0, 4, "London"),
-            (no_impressions["id"], 3, 1, 0, 0, None, None, 4, "London"),
-            (no_metrics["id"], None, None, None, None, None, None, None, None),
+            ("1598000000000000001", 0, 0, 2, 1, 4, 0, 4, "London"),
+            ("1598000000000000002", 3, 1, 0, 0, None, None, 4, "London"),
+            ("1598000000000000003", None, None, None, None, None, None, None, None),
         ],
     )
 
 
-def test_rejected_records_are_not_staged(spark):
-    actual = staged(spark, [tweet("1598000000000000001"), {"text": "no id"}, {"id": 1.5e18, "text": "float"}])
+WITH_REJECTS = case(
+    "with_rejects",
+    [
+        tweet("1598000000000000001"),
+        {"text": "no id"},
+        {"id": 1.5e18, "text": "float"},
+        tweet("1598000000000000002"),
+    ],
+)
 
-    assert_rows(spark, actual.select("tweet_id"), "tweet_id string", [("1598000000000000001",)])
+
+def test_rejected_records_are_not_staged(spark, staged):
+    actual = staged(WITH_REJECTS).select("tweet_id")
+
+    assert_rows(spark, actual, "tweet_id string", [("1598000000000000001",), ("1598000000000000002",)])
 
 
 # dedupe_tweets ---------------------------------------------------------------------------------
@@ -376,43 +477,57 @@ def test_rejected_records_are_not_staged(spark):
 DEDUPE_SCHEMA = "tweet_id string, retrieved_at timestamp, source_file string, page_id bigint, tweet_position int, label string"
 T10 = datetime(2022, 12, 5, 10, tzinfo=UTC)
 T12 = datetime(2022, 12, 5, 12, tzinfo=UTC)
+# (retrieved_at, source_file, page_id, tweet_position) of the winning and the losing occurrence;
+# each rule is checked with every earlier rule tied.
+TIE_BREAKERS = {
+    "latest-retrieved-at": ((T12, "search-0001.jsonl.gz", 1, 5), (T10, "search-0002.jsonl.gz", 9, 0)),
+    "null-retrieved-at-loses": ((T10, "search-0001.jsonl.gz", 1, 5), (None, "search-0002.jsonl.gz", 9, 0)),
+    "later-file-name": ((T10, "search-0002.jsonl.gz", 1, 5), (T10, "search-0001.jsonl.gz", 9, 0)),
+    "larger-page-id": ((T10, "search-0001.jsonl.gz", -3, 5), (T10, "search-0001.jsonl.gz", -7, 0)),
+    "first-position": ((T10, "search-0001.jsonl.gz", 4, 1), (T10, "search-0001.jsonl.gz", 4, 2)),
+}
+LONE_ID = "1598000000000009999"
 
 
-@pytest.mark.parametrize(
-    ("winner", "loser"),
-    [
-        pytest.param(
-            (T12, "search-0001.jsonl.gz", 1, 0), (T10, "search-0002.jsonl.gz", 9, 0), id="latest-retrieved-at"
-        ),
-        pytest.param(
-            (T10, "search-0001.jsonl.gz", 1, 5), (None, "search-0002.jsonl.gz", 9, 0), id="null-loses"
-        ),
-        pytest.param(
-            (T10, "search-0002.jsonl.gz", 1, 5), (T10, "search-0001.jsonl.gz", 9, 0), id="later-file"
-        ),
-        pytest.param(
-            (T10, "search-0001.jsonl.gz", -3, 5), (T10, "search-0001.jsonl.gz", -7, 0), id="larger-page-id"
-        ),
-        pytest.param(
-            (T10, "search-0001.jsonl.gz", 4, 1), (T10, "search-0001.jsonl.gz", 4, 2), id="first-position"
-        ),
-    ],
-)
-def test_dedupe_keeps_one_row_per_tweet_by_the_stated_order(spark, winner, loser):
-    # Each pair appears in both input orders, so the outcome cannot come from the input order.
-    rows = [
-        ("1598000000000000001", *winner, "winner"),
-        ("1598000000000000001", *loser, "loser"),
-        ("1598000000000000002", *loser, "loser"),
-        ("1598000000000000002", *winner, "winner"),
-        ("1598000000000000003", None, None, None, None, "only"),
-    ]
-    df = spark.createDataFrame(rows, DEDUPE_SCHEMA)
+def pair_ids(rule: str) -> tuple:
+    number = list(TIE_BREAKERS).index(rule)
+    return f"15980000000000{number}0001", f"15980000000000{number}0002"
 
-    actual = dedupe_tweets(df)
 
-    expected = [row for row in rows if row[-1] in ("winner", "only")]
-    assert_rows(spark, actual, DEDUPE_SCHEMA, expected)
+@pytest.fixture(scope="module")
+def deduped(spark):
+    """dedupe_tweets over every rule's pair at once, plus a lone occurrence with nothing to order by."""
+    rows = [(LONE_ID, None, None, None, None, "lone")]
+    for rule, (winner, loser) in TIE_BREAKERS.items():
+        first, second = pair_ids(rule)
+        # Each pair appears in both input orders, so the outcome cannot come from the input order.
+        rows += [
+            (first, *winner, "winner"),
+            (first, *loser, "loser"),
+            (second, *loser, "loser"),
+            (second, *winner, "winner"),
+        ]
+    output = dedupe_tweets(spark.createDataFrame(rows, DEDUPE_SCHEMA)).cache()
+    output.count()
+    yield output
+    output.unpersist()
+
+
+@pytest.mark.parametrize("rule", TIE_BREAKERS)
+def test_dedupe_keeps_one_row_per_tweet_by_each_rule_in_turn(spark, deduped, rule):
+    ids = pair_ids(rule)
+
+    actual = deduped.where(F.col("tweet_id").isin(*ids))
+
+    winner = TIE_BREAKERS[rule][0]
+    expected = spark.createDataFrame([(tweet_id, *winner, "winner") for tweet_id in ids], DEDUPE_SCHEMA)
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_dedupe_keeps_a_lone_occurrence_with_nothing_to_order_by(spark, deduped):
+    actual = deduped.where(F.col("tweet_id") == LONE_ID)
+
+    assert_rows(spark, actual, DEDUPE_SCHEMA, [(LONE_ID, None, None, None, None, "lone")])
 
 
 def test_dedupe_keeps_columns_and_picks_latest_metrics(spark):
