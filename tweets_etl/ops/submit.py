@@ -40,6 +40,13 @@ from tweets_etl.spark import session_conf
 JOBS = ("pipeline", *PIPELINE_STAGES)
 ARCHIVE_ALIAS = "environment"
 ARCHIVE_PYTHON = f"./{ARCHIVE_ALIAS}/bin/python"
+# spark.* settings spark-submit has flags for; the command uses the flags, so it reads like the docs.
+FLAG_SETTINGS = (
+    "spark.submit.deployMode",
+    "spark.yarn.queue",
+    "spark.kerberos.principal",
+    "spark.kerberos.keytab",
+)
 # Interpreter variables spark-submit would forward to a YARN application master in cluster mode.
 DRIVER_ENV_VARS = ("PYSPARK_DRIVER_PYTHON", "PYSPARK_PYTHON")
 _APPLICATION_ID = re.compile(r"\bapplication_\d+_\d+\b")
@@ -120,42 +127,15 @@ def build_command(
         raise ConfigError(f"JOB={options.job} is not a job; choose one of: {', '.join(JOBS)}")
     master = config.spark.master
     manager = cluster_manager(master)
+    # Non-spark.* settings (hive.*) would only be dropped by spark-submit; the job sets them itself.
     conf = {key: value for key, value in session_conf(config).items() if key.startswith("spark.")}
-    deploy_mode = options.deploy_mode or conf.pop("spark.submit.deployMode", "client")
-    conf.pop("spark.submit.deployMode", None)
-    if deploy_mode not in ("client", "cluster"):
-        raise ConfigError(f"deploy mode {deploy_mode!r} is neither client nor cluster")
-    if manager == "standalone" and deploy_mode == "cluster":
-        raise ConfigError(
-            "Python applications cannot use cluster deploy mode on a Spark standalone cluster; set "
-            f"spark.conf.spark.submit.deployMode: client in conf/{config.env}.yaml"
-        )
-    queue = options.queue or conf.pop("spark.yarn.queue", None)
-    conf.pop("spark.yarn.queue", None)
-    principal = options.principal or conf.pop("spark.kerberos.principal", None)
-    keytab = options.keytab or conf.pop("spark.kerberos.keytab", None)
-    conf.pop("spark.kerberos.principal", None)
-    conf.pop("spark.kerberos.keytab", None)
-    if bool(principal) != bool(keytab):
-        raise ConfigError(
-            "Kerberos needs both a principal and a keytab: set spark.kerberos.principal and "
-            "spark.kerberos.keytab in spark.conf (or PRINCIPAL= and KEYTAB= for make submit)"
-        )
-
-    env_set: Dict[str, str] = {}
-    env_unset: Tuple[str, ...] = ()
-    conf.setdefault("spark.pyspark.python", ARCHIVE_PYTHON)
+    flags = _flag_settings(conf, options, env=config.env, manager=manager)
+    deploy_mode = flags["--deploy-mode"]
+    env_set, env_unset = _interpreter_settings(
+        conf, options, environ, deploy_mode=deploy_mode, manager=manager
+    )
     job_args = ["--env", config.env]
-    if deploy_mode == "cluster":
-        env_unset = tuple(name for name in DRIVER_ENV_VARS if name in environ)
-        if manager == "yarn":
-            conf.setdefault("spark.yarn.appMasterEnv.PYSPARK_PYTHON", ARCHIVE_PYTHON)
-            # Config overrides in this shell must reach the driver, which runs in the application master.
-            for name, value in environ.items():
-                if name.startswith(ENV_PREFIX):
-                    conf.setdefault(f"spark.yarn.appMasterEnv.{name}", value)
-    else:
-        conf.setdefault("spark.pyspark.driver.python", driver_python(options, environ))
+    if deploy_mode == "client":
         env_set["TWEETS_ETL_CONF_DIR"] = config.conf_dir
         # The driver runs here, so a local var dir means something; on a cluster node it would not.
         job_args += ["--var-dir", str(config.var_path)]
@@ -165,12 +145,11 @@ def build_command(
 
     dist = options.dist
     script = options.script or dist / package.JOBS_DIR / f"{options.job}.py"
-    argv: List[str] = [spark_submit, "--master", master, "--deploy-mode", deploy_mode]
-    argv += ["--name", f"{config.spark.app_name}-{Path(script).stem}"]
-    if queue and manager == "yarn":
-        argv += ["--queue", queue]
-    if principal and keytab:
-        argv += ["--principal", principal, "--keytab", keytab]
+    argv: List[str] = [spark_submit, "--master", master]
+    argv += ["--deploy-mode", deploy_mode, "--name", f"{config.spark.app_name}-{Path(script).stem}"]
+    for flag in ("--queue", "--principal", "--keytab"):
+        if flags.get(flag):
+            argv += [flag, flags[flag]]
     argv += ["--archives", f"{dist / package.ARCHIVE}#{ARCHIVE_ALIAS}"]
     argv += ["--py-files", str(dist / package.CODE_ZIP)]
     argv += ["--files", ",".join(_display(path) for path in config_files(config))]
@@ -185,6 +164,52 @@ def build_command(
         env_set=env_set,
         env_unset=env_unset,
     )
+
+
+def _flag_settings(conf: Dict[str, str], options: SubmitOptions, *, env: str, manager: str) -> Dict[str, str]:
+    """Take the settings spark-submit has flags for out of ``conf``; options given for this submit win."""
+    taken = {key: conf.pop(key, None) for key in FLAG_SETTINGS}
+    deploy_mode = options.deploy_mode or taken["spark.submit.deployMode"] or "client"
+    if deploy_mode not in ("client", "cluster"):
+        raise ConfigError(f"deploy mode {deploy_mode!r} is neither client nor cluster")
+    if manager == "standalone" and deploy_mode == "cluster":
+        raise ConfigError(
+            "Python applications cannot use cluster deploy mode on a Spark standalone cluster; set "
+            f"spark.conf.spark.submit.deployMode: client in conf/{env}.yaml"
+        )
+    principal = options.principal or taken["spark.kerberos.principal"]
+    keytab = options.keytab or taken["spark.kerberos.keytab"]
+    if bool(principal) != bool(keytab):
+        raise ConfigError(
+            "Kerberos needs both a principal and a keytab: set spark.kerberos.principal and "
+            "spark.kerberos.keytab in spark.conf (or PRINCIPAL= and KEYTAB= for make submit)"
+        )
+    queue = options.queue or taken["spark.yarn.queue"]
+    flags = {"--deploy-mode": deploy_mode, "--principal": principal, "--keytab": keytab}
+    flags["--queue"] = queue if manager == "yarn" else None
+    return {flag: value for flag, value in flags.items() if value}
+
+
+def _interpreter_settings(
+    conf: Dict[str, str],
+    options: SubmitOptions,
+    environ: Mapping[str, str],
+    *,
+    deploy_mode: str,
+    manager: str,
+) -> Tuple[Dict[str, str], Tuple[str, ...]]:
+    """Which Python the driver and executors run; returns the environment variables to set and unset."""
+    conf.setdefault("spark.pyspark.python", ARCHIVE_PYTHON)
+    if deploy_mode == "client":
+        conf.setdefault("spark.pyspark.driver.python", driver_python(options, environ))
+        return {}, ()
+    if manager == "yarn":
+        conf.setdefault("spark.yarn.appMasterEnv.PYSPARK_PYTHON", ARCHIVE_PYTHON)
+        # Config overrides in this shell must reach the driver, which runs in the application master.
+        for name, value in environ.items():
+            if name.startswith(ENV_PREFIX):
+                conf.setdefault(f"spark.yarn.appMasterEnv.{name}", value)
+    return {}, tuple(name for name in DRIVER_ENV_VARS if name in environ)
 
 
 def config_files(config: Config) -> List[Path]:
