@@ -19,20 +19,21 @@ LANDING_DIR ?= /data/landing/tweets
 HDFS_RAW_DIR ?= /data/tweets_etl/raw
 DAY ?= $(shell date -u +%F)
 
-# The ops tools need only pyyaml and this repo: the dev venv when there is one, else the system Python.
-OPS_PYTHON := $(if $(wildcard $(PY)),$(PY),$(PYTHON))
+# The ops tools need pyyaml and venv-pack from the dev venv. A fresh clone gets it first (order-only:
+# an existing venv is never reinstalled behind a running job's back).
+OPS_PYTHON := $(PY)
 OPS := PYTHONPATH=$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH} $(OPS_PYTHON) -m tweets_etl.ops
 SUBMIT_FLAGS = --env $(ENV) --job $(JOB) --dist $(DIST) $(if $(SCRIPT),--script $(SCRIPT)) \
 	$(if $(DEPLOY_MODE),--deploy-mode $(DEPLOY_MODE)) $(if $(QUEUE),--queue $(QUEUE)) \
 	$(if $(PRINCIPAL),--principal $(PRINCIPAL)) $(if $(KEYTAB),--keytab $(KEYTAB))
 
 .PHONY: package
-package: ## Build dist/: tweets_etl.zip, jobs/, executor-env.tar.gz (PACKAGE_PYTHON=the nodes' Python)
+package: | $(STAMP) ## Build dist/: tweets_etl.zip, jobs/, executor-env.tar.gz (PACKAGE_PYTHON=the nodes' Python)
 	$(OPS).package --dist $(DIST) --python $(PACKAGE_PYTHON) \
 		$(if $(PYTHON_PREFIX),--python-prefix $(PYTHON_PREFIX)) $(if $(FORCE),--force)
 
 .PHONY: submit
-submit: ## spark-submit JOB=pipeline|ingest|stage|enrich|model|check with ENV's cluster config (DRY_RUN=1)
+submit: | $(STAMP) ## spark-submit JOB=pipeline|ingest|stage|enrich|model|check with ENV's cluster config (DRY_RUN=1)
 	@$(if $(filter-out 0,$(DRY_RUN)),,$(OPS).package --dist $(DIST) --code-only)
 	@$(OPS).submit $(SUBMIT_FLAGS) $(if $(filter-out 0,$(DRY_RUN)),--dry-run) -- $(JOB_ARGS)
 
@@ -43,7 +44,7 @@ daily: ## Land DAY's files from LANDING_DIR into HDFS_RAW_DIR/landed_date=DAY, t
 		JOB_ARGS="--input hdfs://$(HDFS_RAW_DIR)/landed_date=$(DAY) $(JOB_ARGS)"
 
 .PHONY: oozie-deploy
-oozie-deploy: ## After make package: put the Oozie app (workflow, coordinator, dist/, conf/) in HDFS at OOZIE_APP_DIR
+oozie-deploy: | $(STAMP) ## After make package: put the Oozie app (workflow, coordinator, dist/, conf/) in HDFS at OOZIE_APP_DIR
 	$(OPS).oozie --env $(ENV) --dist $(DIST) --app-dir $(OOZIE_APP_DIR) --out $(DIST)/oozie
 	$(HDFS_CMD) -mkdir -p $(OOZIE_APP_DIR)
 	$(HDFS_CMD) -put -f $(DIST)/oozie/app/* $(OOZIE_APP_DIR)/
