@@ -7,6 +7,7 @@ from typing import Any, Dict
 
 import pytest
 from chispa import assert_df_equality
+from pyspark.sql import types as T
 
 from tweets_etl.seeds import TWEET_TYPES
 from tweets_etl.tables import FCT_TWEETS, STG_TWEETS
@@ -27,20 +28,46 @@ pytestmark = pytest.mark.spark
 UTC = timezone.utc
 
 
+# What the enrich stage adds to stg_tweets: the fact reads int_tweets_enriched rows.
+ENRICHMENT = T.StructType(
+    [
+        *[
+            T.StructField(name, T.DoubleType())
+            for name in (
+                "sentiment_compound",
+                "sentiment_positive",
+                "sentiment_neutral",
+                "sentiment_negative",
+            )
+        ],
+        *[
+            T.StructField(name, T.StringType())
+            for name in ("sentiment_label", "sentiment_band", "feedback_type")
+        ],
+        T.StructField("aspects", T.ArrayType(T.StringType())),
+        T.StructField("spam_reasons", T.ArrayType(T.StringType())),
+        T.StructField("is_spam", T.BooleanType()),
+    ]
+)
+INPUT_SCHEMA = T.StructType(STG_TWEETS.schema.fields + ENRICHMENT.fields)
+
+
 def stg(spark, *rows: Dict[str, Any]):
-    """stg_tweets rows: unspecified columns are null, list columns empty, as stage_tweets leaves them."""
+    """Enriched tweet rows: unspecified columns are null, list columns empty, as the stages leave them."""
     defaults: Dict[str, Any] = {
         "hashtags": [],
         "mentions": [],
         "urls": [],
         "media_types": [],
         "has_media": False,
+        "aspects": [],
+        "spam_reasons": [],
     }
     records = []
     for number, row in enumerate(rows, start=1):
         values = {**defaults, "tweet_id": str(1598000000000000000 + number), **row}
-        records.append(tuple(values.get(name) for name in STG_TWEETS.columns))
-    return spark.createDataFrame(records, STG_TWEETS.schema)
+        records.append(tuple(values.get(name) for name in INPUT_SCHEMA.fieldNames()))
+    return spark.createDataFrame(records, INPUT_SCHEMA)
 
 
 def assert_rows(spark, actual, schema: str, rows) -> None:
