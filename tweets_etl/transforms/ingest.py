@@ -180,6 +180,8 @@ def _match_by_id(objects: str, wanted_id: Column) -> Column:
 
 
 def _media_types(tweet: Column) -> Column:
-    keys = F.coalesce(tweet.attachments.media_keys, F.array().cast(T.ArrayType(T.StringType())))
+    no_strings = F.array().cast(T.ArrayType(T.StringType()))
+    keys = F.coalesce(tweet.attachments.media_keys, no_strings)
     media = F.filter(F.col("page.includes.media"), lambda m: F.array_contains(keys, m.media_key))
-    return F.array_distinct(F.transform(media, lambda m: m.type))
+    # A page without media sends no includes.media: its tweets have no media, which is not unknown.
+    return F.coalesce(F.array_distinct(F.transform(media, lambda m: m.type)), no_strings)
