@@ -250,16 +250,18 @@ def test_filtered_stream_line_with_one_tweet_object_is_accepted_with_its_include
         F.col("tweet.text").alias("text"),
         F.col("author.username").alias("author_username"),
         F.col("place.country_code").alias("country_code"),
+        "media_types",
         "retrieved_at",
         "producer",
         "reject_reason",
     )
 
     at = datetime(2022, 12, 5, 10, tzinfo=timezone.utc)
-    rows = [(0, STREAM_TWEET["id"], STREAM_TWEET["text"], "ada_codes", "GB", at, None, None)]
+    # No media on the page: media_types is empty, not unknown.
+    rows = [(0, STREAM_TWEET["id"], STREAM_TWEET["text"], "ada_codes", "GB", [], at, None, None)]
     schema = (
         "tweet_position int, tweet_id string, text string, author_username string, country_code string,"
-        " retrieved_at timestamp, producer string, reject_reason string"
+        " media_types array<string>, retrieved_at timestamp, producer string, reject_reason string"
     )
     assert_same(actual, expected(spark, schema, rows))
 
