@@ -21,7 +21,8 @@ PIPELINE = [
     # pandas_udf needs pandas and Arrow; Spark 3.5 is not built for NumPy 2 or pandas 3.
     "pandas>=1.5,<3",
     "numpy>=1.22,<2",
-    "pyarrow>=10",
+    # pyarrow 21+ needs NumPy 2, which Spark 3.5 does not support.
+    "pyarrow>=10,<21",
 ]
 COLLECT = ["tweepy>=4.14,<5", "tqdm>=4.64"]
 SHIP = ["paramiko>=3.4,<6", "tqdm>=4.64"]

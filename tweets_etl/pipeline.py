@@ -26,17 +26,22 @@ from tweets_etl.io import seeds
 from tweets_etl.io.raw import RawInputs, find_raw_files, prepare_inputs, read_raw_lines
 from tweets_etl.io.warehouse import Warehouse
 from tweets_etl.tables import (
+    BRIDGE_TWEET_ASPECTS,
     BRIDGE_TWEET_HASHTAGS,
+    DIM_ASPECTS,
     DIM_DATES,
+    DIM_FEEDBACK_TYPES,
     DIM_HASHTAGS,
     DIM_LANGUAGES,
     DIM_LOCATIONS,
+    DIM_SENTIMENTS,
     DIM_SOURCES,
     DIM_TIMES,
     DIM_TWEET_TYPES,
     DIM_USERS,
     ETL_RUNS,
     FCT_TWEETS,
+    INT_TWEETS_ENRICHED,
     RAW_RECORDS,
     STG_TWEETS,
 )
@@ -204,14 +209,36 @@ def stage(context: BatchContext) -> None:
 
 
 def enrich(context: BatchContext) -> None:
-    """stg_tweets (touched partitions) -> int_tweets_enriched. Wired in by the enrichment issue."""
-    log.info("enrich: sentiment and classification are not part of this build yet; nothing to do")
+    """stg_tweets (touched partitions) -> int_tweets_enriched: sentiment, feedback type, aspects, spam."""
+    from tweets_etl.taxonomy import load_taxonomy
+    from tweets_etl.transforms.classify import with_aspects, with_feedback_type, with_spam_flags
+    from tweets_etl.transforms.sentiment import with_sentiment
+
+    settings = context.config.sentiment
+    taxonomy = load_taxonomy(context.config.taxonomy_path)
+    touched = context.warehouse.read_partitions(STG_TWEETS, context.batch_dates())
+    enriched = (
+        touched.transform(
+            with_sentiment,
+            backend=settings.backend,
+            model_path=settings.model_path,
+            batch_size=settings.batch_size,
+            keep_text=False,
+        )
+        .transform(with_aspects, taxonomy=taxonomy)
+        .transform(with_feedback_type, taxonomy=taxonomy)
+        .transform(with_spam_flags, taxonomy=taxonomy)
+    )
+    context.warehouse.overwrite_partitions(enriched, INT_TWEETS_ENRICHED)
 
 
 def model(context: BatchContext) -> None:
-    """stg_tweets (touched partitions) -> dimensions, fct_tweets and bridge_tweet_hashtags."""
+    """int_tweets_enriched (touched partitions) -> dimensions, fct_tweets and the bridges."""
+    from tweets_etl.taxonomy import load_taxonomy
+
     spark, warehouse = context.spark, context.warehouse
-    touched = warehouse.read_partitions(STG_TWEETS, context.batch_dates())
+    taxonomy = load_taxonomy(context.config.taxonomy_path)
+    touched = warehouse.read_partitions(INT_TWEETS_ENRICHED, context.batch_dates())
     growing = (
         (DIM_USERS, dimensions.build_dim_users),
         (DIM_HASHTAGS, dimensions.build_dim_hashtags),
@@ -227,8 +254,15 @@ def model(context: BatchContext) -> None:
     )
     warehouse.overwrite_partitions(dimensions.build_dim_dates(seeds.calendar_days(spark)), DIM_DATES)
     warehouse.overwrite_partitions(dimensions.build_dim_times(seeds.minutes_of_day(spark)), DIM_TIMES)
+    warehouse.overwrite_partitions(
+        dimensions.build_dim_sentiments(seeds.sentiment_bands(spark)), DIM_SENTIMENTS
+    )
+    feedback_types = dimensions.build_dim_feedback_types(seeds.feedback_types(spark, taxonomy))
+    warehouse.overwrite_partitions(feedback_types, DIM_FEEDBACK_TYPES)
+    warehouse.overwrite_partitions(dimensions.build_dim_aspects(seeds.aspects(spark, taxonomy)), DIM_ASPECTS)
     warehouse.overwrite_partitions(facts.build_fct_tweets(touched), FCT_TWEETS)
     warehouse.overwrite_partitions(facts.build_bridge_tweet_hashtags(touched), BRIDGE_TWEET_HASHTAGS)
+    warehouse.overwrite_partitions(facts.build_bridge_tweet_aspects(touched), BRIDGE_TWEET_ASPECTS)
 
 
 def check(context: BatchContext) -> None:

@@ -18,18 +18,24 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from tweets_etl.io.warehouse import Warehouse
+from tweets_etl.sentiment.base import SENTIMENT_LABELS
 from tweets_etl.tables import (
+    BRIDGE_TWEET_ASPECTS,
     BRIDGE_TWEET_HASHTAGS,
+    DIM_ASPECTS,
     DIM_DATES,
+    DIM_FEEDBACK_TYPES,
     DIM_HASHTAGS,
     DIM_LANGUAGES,
     DIM_LOCATIONS,
+    DIM_SENTIMENTS,
     DIM_SOURCES,
     DIM_TIMES,
     DIM_TWEET_TYPES,
     DIM_USERS,
     DQ_RESULTS,
     FCT_TWEETS,
+    INT_TWEETS_ENRICHED,
     RAW_RECORDS,
     STG_TWEETS,
     Table,
@@ -46,8 +52,10 @@ FACT_RELATIONSHIPS: Tuple[Tuple[str, Table], ...] = (
     ("location_key", DIM_LOCATIONS),
     ("language_key", DIM_LANGUAGES),
     ("tweet_type_key", DIM_TWEET_TYPES),
+    ("sentiment_key", DIM_SENTIMENTS),
+    ("feedback_type_key", DIM_FEEDBACK_TYPES),
 )
-DIMENSIONS = (*(dim for _, dim in FACT_RELATIONSHIPS), DIM_HASHTAGS)
+DIMENSIONS = (*(dim for _, dim in FACT_RELATIONSHIPS), DIM_HASHTAGS, DIM_ASPECTS)
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,8 @@ def run_checks(warehouse: Warehouse, batch_records: DataFrame, batch_dates: Data
     stg = warehouse.read_partitions(STG_TWEETS, batch_dates)
     fct = warehouse.read_partitions(FCT_TWEETS, batch_dates)
     bridge = warehouse.read_partitions(BRIDGE_TWEET_HASHTAGS, batch_dates)
+    aspects = warehouse.read_partitions(BRIDGE_TWEET_ASPECTS, batch_dates)
+    enriched = warehouse.read_partitions(INT_TWEETS_ENRICHED, batch_dates)
     _reconcile(report, batch_records, stg)
     report.checks.append(_unique(stg, STG_TWEETS, "tweet_id"))
     report.checks.append(_unique(fct, FCT_TWEETS, "tweet_id"))
@@ -86,6 +96,14 @@ def run_checks(warehouse: Warehouse, batch_records: DataFrame, batch_dates: Data
     report.checks.extend(_relationships(warehouse, fct))
     report.checks.append(_orphans(bridge, "hashtag_key", warehouse.read(DIM_HASHTAGS), BRIDGE_TWEET_HASHTAGS))
     report.checks.append(_orphans(bridge, "tweet_id", fct, BRIDGE_TWEET_HASHTAGS, parent_name="fct_tweets"))
+    report.checks.append(_orphans(aspects, "aspect_key", warehouse.read(DIM_ASPECTS), BRIDGE_TWEET_ASPECTS))
+    report.checks.append(_orphans(aspects, "tweet_id", fct, BRIDGE_TWEET_ASPECTS, parent_name="fct_tweets"))
+    report.checks.append(_unique(enriched, INT_TWEETS_ENRICHED, "tweet_id"))
+    report.checks.append(
+        _accepted_values(
+            enriched, INT_TWEETS_ENRICHED, "sentiment_label", tuple(label.id for label in SENTIMENT_LABELS)
+        )
+    )
     for dim in DIMENSIONS:
         report.checks.append(_unique(warehouse.read(dim), dim, dim.columns[0]))
     report.checks.append(_accepted_values(stg, STG_TWEETS, "tweet_type", TWEET_TYPES))

@@ -51,6 +51,7 @@ def run_summary(result: RunResult, warehouse: Warehouse) -> List[str]:
     )
     if top:
         lines.append("  top hashtags: " + " · ".join(f"#{r['hashtag']} {_n(r['count'])}" for r in top))
+    lines.extend(_what_people_say(warehouse))
     per_day = (
         warehouse.read(FCT_TWEETS)
         .groupBy("created_date")
@@ -62,4 +63,45 @@ def run_summary(result: RunResult, warehouse: Warehouse) -> List[str]:
     if per_day:
         days = " · ".join(f"{r['created_date']:%m-%d} {_n(r['count'])}" for r in reversed(per_day))
         lines.append(f"  tweets per day (latest 7): {days}")
+    return lines
+
+
+def _what_people_say(warehouse: Warehouse) -> List[str]:
+    """Sentiment, feedback and aspect totals from the marts (spam left out, and counted)."""
+    if not warehouse.exists("mart_daily_sentiment"):
+        return []
+    mart = warehouse.spark.table(warehouse.name("mart_daily_sentiment"))
+    labels = ("positive", "neutral", "negative", "unscored")
+    totals = mart.agg(
+        *[F.sum(f"{label}_tweets").alias(label) for label in labels],
+        F.sum("tweets").alias("tweets"),
+        F.sum("spam_tweets_excluded").alias("spam"),
+    ).first()
+    if not totals or not totals["tweets"]:
+        return []
+    share = " · ".join(f"{label} {totals[label] / totals['tweets']:.0%}" for label in labels)
+    polar = totals["positive"] + totals["negative"]
+    net = (totals["positive"] - totals["negative"]) / polar if polar else 0.0
+    lines = [f"  sentiment: {share} · net {net:+.2f} (spam flagged and left out: {_n(totals['spam'])})"]
+    feedback = (
+        warehouse.spark.table(warehouse.name("mart_feedback_daily"))
+        .groupBy("feedback_type")
+        .agg(F.sum("tweets").alias("tweets"))
+        .orderBy(F.desc("tweets"))
+        .collect()
+    )
+    lines.append("  feedback: " + " · ".join(f"{r['feedback_type']} {_n(r['tweets'])}" for r in feedback))
+    aspects = (
+        warehouse.spark.table(warehouse.name("mart_aspect_sentiment"))
+        .orderBy(F.desc("tweets"))
+        .limit(5)
+        .collect()
+    )
+    if aspects:
+        lines.append(
+            "  top aspects (net sentiment): "
+            + " · ".join(
+                f"{r['aspect']} {_n(r['tweets'])} ({(r['net_sentiment'] or 0):+.2f})" for r in aspects
+            )
+        )
     return lines

@@ -95,6 +95,30 @@ STG_TWEETS = _table(
     partition_by="created_date",
 )
 
+INT_TWEETS_ENRICHED = _table(
+    "int_tweets_enriched",
+    "Staged tweets plus what they say: sentiment, feedback type, aspects and spam flags; one row per tweet",
+    *[field for field in STG_TWEETS.schema.fields if field.name != "created_date"],
+    column("sentiment_compound", D, "compound sentiment in [-1, 1]; null when unscored"),
+    column("sentiment_positive", D, "positive proportion of the text"),
+    column("sentiment_neutral", D, "neutral proportion of the text"),
+    column("sentiment_negative", D, "negative proportion of the text"),
+    column("sentiment_label", S, "negative, neutral, positive or unscored (no scorable text)"),
+    column("sentiment_band", S, "very_negative, negative, neutral, positive, very_positive or unscored"),
+    column(
+        "feedback_type",
+        S,
+        "praise, complaint, suggestion, question, news_promo or other (conf/taxonomy.yaml)",
+    ),
+    column(
+        "aspects", STRINGS, "what the tweet is about: coding, education, accuracy, availability, pricing, ..."
+    ),
+    column("spam_reasons", STRINGS, "why the tweet looks like spam/bot/promo (empty when it does not)"),
+    column("is_spam", B, "flagged as spam, bot or promo (flagged, never deleted)"),
+    column("created_date", DT, "partition: UTC date posted"),
+    partition_by="created_date",
+)
+
 RAW_RECORDS = _table(
     "raw_records",
     "One row per raw record of a batch: a typed tweet occurrence, or an unusable line/page/tweet with a reason",
@@ -201,6 +225,47 @@ DIM_TWEET_TYPES = _table(
     column("is_original_content", B, "the author wrote the text (not a retweet)"),
 )
 
+DIM_SENTIMENTS = _table(
+    "dim_sentiments",
+    "Sentiment bands (5 levels) with their 3-class label; sentiment_key -1 is unknown",
+    column("sentiment_key", L, "surrogate key: xxhash64 of sentiment_band"),
+    column("sentiment_band", S, "very_negative, negative, neutral, positive, very_positive, unscored"),
+    column("band_name", S, "display name of the band"),
+    column("sentiment_label", S, "negative, neutral, positive or unscored"),
+    column("label_name", S, "display name of the label"),
+    column("compound_range", S, "the compound scores in the band, with inclusive/exclusive ends"),
+    column("sort_order", INT, "very negative first"),
+)
+
+DIM_FEEDBACK_TYPES = _table(
+    "dim_feedback_types",
+    "What kind of feedback a tweet is (conf/taxonomy.yaml); feedback_type_key -1 is unknown",
+    column("feedback_type_key", L, "surrogate key: xxhash64 of feedback_type"),
+    column("feedback_type", S, "praise, complaint, suggestion, question, news_promo, other"),
+    column("feedback_name", S, "display name"),
+    column("description", S, "what counts as this type"),
+    column("sort_order", INT, "display order"),
+)
+
+DIM_ASPECTS = _table(
+    "dim_aspects",
+    "What a tweet is about (conf/taxonomy.yaml); aspect_key -1 is unknown",
+    column("aspect_key", L, "surrogate key: xxhash64 of aspect"),
+    column("aspect", S, "coding, writing, education, search, jobs_work, accuracy, availability, ..."),
+    column("aspect_name", S, "display name"),
+    column("description", S, "what the aspect covers"),
+    column("sort_order", INT, "display order"),
+)
+
+BRIDGE_TWEET_ASPECTS = _table(
+    "bridge_tweet_aspects",
+    "Tweet x aspect (many-to-many); one row per aspect of a tweet",
+    column("tweet_id", S, "-> fct_tweets"),
+    column("aspect_key", L, "-> dim_aspects"),
+    column("created_date", DT, "partition: the tweet's created_date"),
+    partition_by="created_date",
+)
+
 FCT_TWEETS = _table(
     "fct_tweets",
     "One row per tweet: foreign keys to every dimension and the tweet's measures at collection time",
@@ -212,6 +277,8 @@ FCT_TWEETS = _table(
     column("location_key", L, "-> dim_locations", nullable=False),
     column("language_key", L, "-> dim_languages", nullable=False),
     column("tweet_type_key", L, "-> dim_tweet_types", nullable=False),
+    column("sentiment_key", L, "-> dim_sentiments", nullable=False),
+    column("feedback_type_key", L, "-> dim_feedback_types", nullable=False),
     column("created_at", TS, "when the tweet was posted (UTC)"),
     column("like_count", L, "likes"),
     column("retweet_count", L, "retweets"),
@@ -227,6 +294,12 @@ FCT_TWEETS = _table(
     column("url_count", INT, "number of distinct URLs"),
     column("has_media", B, "media attached"),
     column("is_retweet", B, "tweet_type = retweet"),
+    column("sentiment_score", D, "compound sentiment in [-1, 1] (null when unscored)"),
+    column("sentiment_positive", D, "positive proportion"),
+    column("sentiment_neutral", D, "neutral proportion"),
+    column("sentiment_negative", D, "negative proportion"),
+    column("aspect_count", INT, "number of aspects the tweet touches"),
+    column("is_spam", B, "flagged as spam, bot or promo"),
     column("retrieved_at", TS, "when the measures were collected (UTC)"),
     column("batch_id", S, "batch that last loaded the tweet"),
     column("created_date", DT, "partition: UTC date posted"),
@@ -278,6 +351,7 @@ TABLES: Dict[str, Table] = {
     for table in (
         RAW_RECORDS,
         STG_TWEETS,
+        INT_TWEETS_ENRICHED,
         DIM_USERS,
         DIM_DATES,
         DIM_TIMES,
@@ -286,18 +360,77 @@ TABLES: Dict[str, Table] = {
         DIM_LOCATIONS,
         DIM_LANGUAGES,
         DIM_TWEET_TYPES,
+        DIM_SENTIMENTS,
+        DIM_FEEDBACK_TYPES,
+        DIM_ASPECTS,
         FCT_TWEETS,
         BRIDGE_TWEET_HASHTAGS,
+        BRIDGE_TWEET_ASPECTS,
         ETL_RUNS,
         DQ_RESULTS,
     )
 }
 
-# Views over raw_records: one physical write in ingest, two readable tables for people.
+_NOT_SPAM = "NOT COALESCE(f.is_spam, false)"
+_LABEL_COUNTS = """
+  COUNT(CASE WHEN s.sentiment_label = 'positive' THEN 1 END) AS positive_tweets,
+  COUNT(CASE WHEN s.sentiment_label = 'neutral' THEN 1 END) AS neutral_tweets,
+  COUNT(CASE WHEN s.sentiment_label = 'negative' THEN 1 END) AS negative_tweets,
+  COUNT(CASE WHEN s.sentiment_label = 'unscored' THEN 1 END) AS unscored_tweets,
+  (COUNT(CASE WHEN s.sentiment_label = 'positive' THEN 1 END) - COUNT(CASE WHEN s.sentiment_label = 'negative' THEN 1 END))
+    / NULLIF(COUNT(CASE WHEN s.sentiment_label IN ('positive', 'negative') THEN 1 END), 0) AS net_sentiment"""
+
+# Views: raw_tweets and raw_rejects over the one physical raw_records, then the marts analysts and
+# the dashboard read. Marts leave spam out and say how much they left out.
 VIEWS: Dict[str, str] = {
     "raw_tweets": "SELECT * FROM {db}.raw_records WHERE reject_reason IS NULL",
     "raw_rejects": (
         "SELECT batch_id, source_file, page_id, tweet_position, retrieved_at, tweet_id, reject_reason,"
         " reject_detail, raw_record FROM {db}.raw_records WHERE reject_reason IS NOT NULL"
     ),
+    "mart_daily_sentiment": f"""
+SELECT f.created_date,
+  COUNT(CASE WHEN {_NOT_SPAM} THEN 1 END) AS tweets,
+  COUNT(CASE WHEN {_NOT_SPAM} AND f.is_retweet THEN 1 END) AS retweets,
+  AVG(CASE WHEN {_NOT_SPAM} THEN f.sentiment_score END) AS avg_sentiment,
+  COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'positive' THEN 1 END) AS positive_tweets,
+  COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'neutral' THEN 1 END) AS neutral_tweets,
+  COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'negative' THEN 1 END) AS negative_tweets,
+  COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'unscored' THEN 1 END) AS unscored_tweets,
+  (COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'positive' THEN 1 END)
+    - COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'negative' THEN 1 END))
+    / NULLIF(COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label IN ('positive', 'negative') THEN 1 END), 0)
+    AS net_sentiment,
+  COUNT(CASE WHEN NOT ({_NOT_SPAM}) THEN 1 END) AS spam_tweets_excluded
+FROM {{db}}.fct_tweets f JOIN {{db}}.dim_sentiments s ON f.sentiment_key = s.sentiment_key
+GROUP BY f.created_date""",
+    "mart_aspect_sentiment": f"""
+SELECT a.aspect, a.aspect_name, a.sort_order, COUNT(*) AS tweets, AVG(f.sentiment_score) AS avg_sentiment,{_LABEL_COUNTS}
+FROM {{db}}.bridge_tweet_aspects b
+JOIN {{db}}.fct_tweets f ON f.tweet_id = b.tweet_id AND f.created_date = b.created_date
+JOIN {{db}}.dim_aspects a ON a.aspect_key = b.aspect_key
+JOIN {{db}}.dim_sentiments s ON s.sentiment_key = f.sentiment_key
+WHERE {_NOT_SPAM}
+GROUP BY a.aspect, a.aspect_name, a.sort_order""",
+    "mart_feedback_daily": f"""
+SELECT f.created_date, t.feedback_type, t.feedback_name, COUNT(*) AS tweets, AVG(f.sentiment_score) AS avg_sentiment
+FROM {{db}}.fct_tweets f JOIN {{db}}.dim_feedback_types t ON t.feedback_type_key = f.feedback_type_key
+WHERE {_NOT_SPAM}
+GROUP BY f.created_date, t.feedback_type, t.feedback_name""",
+    "mart_top_feedback": """
+SELECT aspect, aspect_name, feedback_type, feedback_rank, tweet_id, created_date, text, engagement_count,
+  sentiment_score
+FROM (
+  SELECT a.aspect, a.aspect_name, e.feedback_type, e.tweet_id, e.created_date, e.text, f.engagement_count,
+    f.sentiment_score,
+    ROW_NUMBER() OVER (PARTITION BY a.aspect, e.feedback_type
+                       ORDER BY f.engagement_count DESC NULLS LAST, e.tweet_id) AS feedback_rank
+  FROM {db}.int_tweets_enriched e
+  JOIN {db}.bridge_tweet_aspects b ON b.tweet_id = e.tweet_id AND b.created_date = e.created_date
+  JOIN {db}.dim_aspects a ON a.aspect_key = b.aspect_key
+  JOIN {db}.fct_tweets f ON f.tweet_id = e.tweet_id AND f.created_date = e.created_date
+  WHERE e.feedback_type IN ('complaint', 'suggestion') AND NOT COALESCE(e.is_spam, false)
+    AND e.tweet_type <> 'retweet'
+) ranked
+WHERE feedback_rank <= 5""",
 }

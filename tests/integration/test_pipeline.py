@@ -65,13 +65,31 @@ def test_star_schema_contents(spark, pipeline_config, sample_files):
     assert long_posts > 0
     # The tweet seen again in a later file keeps the fresher (higher) metrics.
     repeated = spark.sql(
-        f"SELECT tweet_id, MAX(like_count) AS most FROM {db}.raw_tweets "
-        "GROUP BY tweet_id HAVING COUNT(*) > 1"
+        f"SELECT tweet_id, MAX(like_count) AS most FROM {db}.raw_tweets GROUP BY tweet_id HAVING COUNT(*) > 1"
     )
     stale = repeated.join(spark.table(f"{db}.fct_tweets"), on="tweet_id", how="inner").where(
         "like_count != most"
     )
     assert repeated.count() > 0 and stale.count() == 0
+
+
+def test_every_tweet_is_scored_and_classified(spark, pipeline_config, sample_files):
+    run_pipeline(spark, pipeline_config, inputs=[str(p) for p in sample_files])
+    db = pipeline_config.warehouse.database
+    unclassified = spark.sql(
+        f"SELECT COUNT(*) FROM {db}.int_tweets_enriched WHERE sentiment_label IS NULL OR feedback_type IS NULL"
+        " OR aspects IS NULL OR is_spam IS NULL"
+    ).first()[0]
+    assert unclassified == 0
+    daily = spark.sql(
+        f"SELECT SUM(tweets + spam_tweets_excluded), MIN(net_sentiment), MAX(net_sentiment) FROM {db}.mart_daily_sentiment"
+    ).first()
+    assert daily[0] == spark.table(f"{db}.fct_tweets").count()
+    assert -1 <= daily[1] <= daily[2] <= 1
+    aspects = {row[0] for row in spark.sql(f"SELECT aspect FROM {db}.mart_aspect_sentiment").collect()}
+    assert {"coding", "availability", "accuracy", "pricing", "education"} <= aspects
+    examples = spark.sql(f"SELECT DISTINCT feedback_type FROM {db}.mart_top_feedback").collect()
+    assert {row[0] for row in examples} == {"complaint", "suggestion"}
 
 
 def test_rerunning_a_batch_changes_nothing(spark, pipeline_config, sample_files):

@@ -8,6 +8,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from tweets_etl import seeds
+from tweets_etl.sentiment.base import SENTIMENT_BANDS, SENTIMENT_LABELS
+from tweets_etl.taxonomy import Taxonomy
 
 CALENDAR_START, CALENDAR_END = date(2006, 3, 21), date(2035, 12, 31)  # the first tweet .. far enough
 
@@ -30,3 +32,36 @@ def calendar_days(spark: SparkSession) -> DataFrame:
 
 def minutes_of_day(spark: SparkSession) -> DataFrame:
     return spark.range(24 * 60).select(F.col("id").cast("int").alias("minute_of_day"))
+
+
+def sentiment_bands(spark: SparkSession) -> DataFrame:
+    """One row per band with the 3-class label it belongs to (the neutral band is the neutral label)."""
+    label_names = {label.id: label.name for label in SENTIMENT_LABELS}
+    label_of = {"very_negative": "negative", "very_positive": "positive"}
+    rows = [
+        (
+            band.id,
+            band.name,
+            label_of.get(band.id, band.id),
+            label_names[label_of.get(band.id, band.id)],
+            band.range_text,
+            order,
+        )
+        for order, band in enumerate(SENTIMENT_BANDS, start=1)
+    ]
+    schema = "sentiment_band string, band_name string, sentiment_label string, label_name string, compound_range string, sort_order int"
+    return spark.createDataFrame(rows, schema)
+
+
+def feedback_types(spark: SparkSession, taxonomy: Taxonomy) -> DataFrame:
+    rows = [(t.id, t.name, t.description, order) for order, t in enumerate(taxonomy.feedback_types, start=1)]
+    return spark.createDataFrame(
+        rows, "feedback_type string, feedback_name string, description string, sort_order int"
+    )
+
+
+def aspects(spark: SparkSession, taxonomy: Taxonomy) -> DataFrame:
+    rows = [(a.id, a.name, a.description, order) for order, a in enumerate(taxonomy.aspects, start=1)]
+    return spark.createDataFrame(
+        rows, "aspect string, aspect_name string, description string, sort_order int"
+    )

@@ -13,10 +13,13 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from tweets_etl.tables import (
+    DIM_ASPECTS,
     DIM_DATES,
+    DIM_FEEDBACK_TYPES,
     DIM_HASHTAGS,
     DIM_LANGUAGES,
     DIM_LOCATIONS,
+    DIM_SENTIMENTS,
     DIM_SOURCES,
     DIM_TIMES,
     DIM_TWEET_TYPES,
@@ -161,6 +164,24 @@ def build_dim_tweet_types(types_df: DataFrame) -> DataFrame:
     """``types_df``: tweet_type, description, is_original_content. Grain: one row per type, plus unknown."""
     dim = types_df.withColumn("tweet_type_key", surrogate_key(F.col("tweet_type")))
     return _with_unknown(dim, DIM_TWEET_TYPES, {"tweet_type": "unknown", "description": "unknown"})
+
+
+def build_dim_sentiments(bands_df: DataFrame) -> DataFrame:
+    """``bands_df``: sentiment_band, band_name, sentiment_label, label_name, compound_range, sort_order."""
+    dim = bands_df.withColumn("sentiment_key", surrogate_key(F.col("sentiment_band")))
+    return _with_unknown(dim, DIM_SENTIMENTS, {"sentiment_band": "unknown", "sentiment_label": "unknown"})
+
+
+def build_dim_feedback_types(types_df: DataFrame) -> DataFrame:
+    """``types_df``: feedback_type, feedback_name, description, sort_order (from the taxonomy)."""
+    dim = types_df.withColumn("feedback_type_key", surrogate_key(F.col("feedback_type")))
+    return _with_unknown(dim, DIM_FEEDBACK_TYPES, {"feedback_type": "unknown", "feedback_name": "unknown"})
+
+
+def build_dim_aspects(aspects_df: DataFrame) -> DataFrame:
+    """``aspects_df``: aspect, aspect_name, description, sort_order (from the taxonomy)."""
+    dim = aspects_df.withColumn("aspect_key", surrogate_key(F.col("aspect")))
+    return _with_unknown(dim, DIM_ASPECTS, {"aspect": "unknown", "aspect_name": "unknown"})
 
 
 def build_dim_dates(days_df: DataFrame) -> DataFrame:

@@ -5,19 +5,19 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from tweets_etl.tables import BRIDGE_TWEET_HASHTAGS, FCT_TWEETS
+from tweets_etl.tables import BRIDGE_TWEET_ASPECTS, BRIDGE_TWEET_HASHTAGS, FCT_TWEETS
 from tweets_etl.transforms.dimensions import location_key
 from tweets_etl.transforms.keys import date_key, surrogate_key, time_key
 
 
-def build_fct_tweets(stg_df: DataFrame) -> DataFrame:
-    """Grain: one row per tweet. Columns: ``fct_tweets`` (see tweets_etl.tables)."""
+def build_fct_tweets(enriched_df: DataFrame) -> DataFrame:
+    """``enriched_df``: int_tweets_enriched rows. Grain: one row per tweet. Columns: ``fct_tweets``."""
     interactions = [F.col(name) for name in ("like_count", "retweet_count", "reply_count", "quote_count")]
     engagement = F.when(
         interactions[0].isNotNull(), sum(F.coalesce(count, F.lit(0)) for count in interactions)
     ).cast("bigint")
     impressions = F.col("impression_count")
-    fct = stg_df.select(
+    fct = enriched_df.select(
         "tweet_id",
         date_key(F.col("created_at")).alias("date_key"),
         time_key(F.col("created_at")).alias("time_key"),
@@ -26,6 +26,8 @@ def build_fct_tweets(stg_df: DataFrame) -> DataFrame:
         location_key(F.col("place_id"), F.col("author_location")).alias("location_key"),
         surrogate_key(F.col("lang")).alias("language_key"),
         surrogate_key(F.col("tweet_type")).alias("tweet_type_key"),
+        surrogate_key(F.col("sentiment_band")).alias("sentiment_key"),
+        surrogate_key(F.col("feedback_type")).alias("feedback_type_key"),
         "created_at",
         "like_count",
         "retweet_count",
@@ -41,6 +43,12 @@ def build_fct_tweets(stg_df: DataFrame) -> DataFrame:
         F.size("urls").alias("url_count"),
         "has_media",
         (F.col("tweet_type") == "retweet").alias("is_retweet"),
+        F.col("sentiment_compound").alias("sentiment_score"),
+        "sentiment_positive",
+        "sentiment_neutral",
+        "sentiment_negative",
+        F.size(F.coalesce("aspects", F.array())).alias("aspect_count"),
+        "is_spam",
         "retrieved_at",
         "batch_id",
         "created_date",
@@ -54,3 +62,11 @@ def build_bridge_tweet_hashtags(stg_df: DataFrame) -> DataFrame:
         "tweet_id", surrogate_key(F.col("hashtag")).alias("hashtag_key"), "created_date"
     )
     return bridge.select(*BRIDGE_TWEET_HASHTAGS.columns)
+
+
+def build_bridge_tweet_aspects(enriched_df: DataFrame) -> DataFrame:
+    """Grain: one row per (tweet, aspect)."""
+    bridge = enriched_df.select("tweet_id", F.explode("aspects").alias("aspect"), "created_date").select(
+        "tweet_id", surrogate_key(F.col("aspect")).alias("aspect_key"), "created_date"
+    )
+    return bridge.select(*BRIDGE_TWEET_ASPECTS.columns)
