@@ -144,6 +144,7 @@ class SampleGenerator:
             "reply_settings": "everyone",
             "edit_history_tweet_ids": [tweet_id],
             "public_metrics": self._metrics(),
+            "context_annotations": texts.context_annotations(self.rng),
         }
         if moment < datetime(2022, 12, 20, tzinfo=timezone.utc) and self.rng.random() < 0.7:
             tweet["source"] = self.rng.choice(texts.SOURCES)  # X stopped sending source in late 2022

@@ -236,3 +236,57 @@ def entities_of(text: str) -> Optional[Dict[str, List[Dict]]]:
 
 def _expand(short_url: str) -> str:
     return f"https://example.com/article/{short_url.rsplit('/', 1)[-1]}"
+
+
+# Context annotations X attaches to tweets about ChatGPT (domain, entity), in the API's shape.
+CONTEXT_ANNOTATIONS = [
+    (
+        {
+            "id": "46",
+            "name": "Business Taxonomy",
+            "description": "Categories within Brand Verticals that narrow down the scope of Brands",
+        },
+        {
+            "id": "1557697333571112960",
+            "name": "Technology Business",
+            "description": "Brands, companies, advertisers and every non-person handle with the profit intent related to softwares, apps, communication equipments, hardwares",
+        },
+    ),
+    (
+        {
+            "id": "66",
+            "name": "Interests and Hobbies Category",
+            "description": "A grouping of interests and hobbies entities, like Novelty Food or Destinations",
+        },
+        {"id": "848920371311001600", "name": "Technology", "description": "Technology and computing"},
+    ),
+    (
+        {
+            "id": "66",
+            "name": "Interests and Hobbies Category",
+            "description": "A grouping of interests and hobbies entities, like Novelty Food or Destinations",
+        },
+        {"id": "898661583827615744", "name": "Data science", "description": "Data science"},
+    ),
+    (
+        {"id": "131", "name": "Unified Twitter Taxonomy", "description": "A taxonomy of user interests. "},
+        {
+            "id": "1286021913282744321",
+            "name": "Artificial intelligence",
+            "description": "Artificial intelligence",
+        },
+    ),
+    (
+        {"id": "131", "name": "Unified Twitter Taxonomy", "description": "A taxonomy of user interests. "},
+        {"id": "1598286994236706816", "name": "ChatGPT", "description": "ChatGPT, the chatbot by OpenAI"},
+    ),
+    (
+        {"id": "47", "name": "Brand", "description": "Brands and Companies"},
+        {"id": "1441085637290115074", "name": "OpenAI", "description": "OpenAI"},
+    ),
+]
+
+
+def context_annotations(rng: random.Random) -> List[Dict]:
+    chosen = rng.sample(CONTEXT_ANNOTATIONS, k=rng.randint(2, len(CONTEXT_ANNOTATIONS)))
+    return [{"domain": domain, "entity": entity} for domain, entity in chosen]
