@@ -1,0 +1,189 @@
+"""`python -m tweets_etl.bench` (`make bench`): the pipeline against Spark's own floor, on the same files.
+
+- floor: read the raw files with the explicit schema, explode the tweets, write Parquet: the least
+  Spark can do to touch this data;
+- pipeline: ingest -> stage -> enrich -> model -> check into Hive, into a fresh database;
+- incremental: a 10% batch into a warehouse holding the full set, against the same batch into an
+  empty one;
+- scaling: N/4 tweets against N;
+- memory: peak RSS of the driver JVM (after N/4 and after N, to show it stays flat) and of the
+  largest Python worker.
+
+All in one SparkSession (local[2] by default), so every figure comes from the same machine and run.
+Results go to VAR_DIR/bench/results.json and a table on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Dict, List
+
+from tweets_etl.bench import data
+from tweets_etl.bench.memory import PeakMemory
+from tweets_etl.config import load_config
+from tweets_etl.logs import setup_logging
+from tweets_etl.pipeline import run_pipeline
+from tweets_etl.schemas import JSON_OPTIONS, RAW_PAGE
+from tweets_etl.spark import build_spark
+
+TARGETS = {
+    "pipeline_over_floor": 3.0,
+    "incremental_ratio": 1.5,
+    "scaling_ratio": 4.4,
+    "driver_jvm_peak_mib": 2048,
+}
+
+
+def log(message: str) -> None:
+    print(f"{datetime.now():%H:%M:%S} bench: {message}", file=sys.stderr, flush=True)
+
+
+def floor_seconds(spark, raw_dir: Path, out: Path) -> float:
+    from pyspark.sql import functions as F
+
+    began = time.monotonic()
+    pages = spark.read.text(str(raw_dir)).select(F.from_json("value", RAW_PAGE, JSON_OPTIONS).alias("page"))
+    tweets = pages.select(F.explode("page.data").alias("tweet")).select("tweet.*")
+    tweets.write.mode("overwrite").parquet(str(out))
+    return time.monotonic() - began
+
+
+def pipeline_seconds(spark, config, raw_dir: Path, database: str, *, fresh: bool = True):
+    if fresh:
+        spark.sql(f"DROP DATABASE IF EXISTS {database} CASCADE")
+    run_config = load_config(
+        env=config.env,
+        var_dir=config.var_dir,
+        conf_dir=config.conf_dir,
+        overrides={"warehouse.database": database, "spark.master": config.spark.master},
+    )
+    began = time.monotonic()
+    result = run_pipeline(spark, run_config, inputs=[str(raw_dir)])
+    return time.monotonic() - began, result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tweets_etl.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--tweets", type=int, default=1_000_000, help="size of the full set (default 1,000,000)"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="floor/pipeline repetitions for the median")
+    parser.add_argument("--seed", type=int, default=20221130)
+    parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--var-dir", default=os.environ.get("TWEETS_ETL_VAR_DIR", "var"))
+    args = parser.parse_args(argv)
+    setup_logging(-1)
+
+    config = load_config(var_dir=args.var_dir, overrides={"spark.master": args.master})
+    bench_dir = config.var_subdir("bench")
+    inputs = data.prepare(bench_dir / "data", args.tweets, args.seed, log=log)
+    spark = build_spark(config, app_name="tweets-etl-bench")
+    jvm_pid = spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()
+    results: Dict = {"machine": _machine(args.master), "tweets": args.tweets, "repeat": args.repeat}
+    try:
+        with PeakMemory(jvm_pid) as memory:
+            log(f"scaling: pipeline on {args.tweets // 4:,} tweets")
+            quarter_seconds, _ = pipeline_seconds(spark, config, inputs["quarter"], "bench_quarter")
+            results["memory_after_quarter"] = memory.snapshot()
+            runs: List[Dict] = []
+            for rep in range(1, args.repeat + 1):
+                log(f"repetition {rep}/{args.repeat}: floor")
+                floor = floor_seconds(spark, inputs["full"], bench_dir / "floor-parquet")
+                log(f"repetition {rep}/{args.repeat}: pipeline")
+                seconds, result = pipeline_seconds(spark, config, inputs["full"], "bench_full")
+                runs.append(
+                    {
+                        "floor_s": round(floor, 1),
+                        "pipeline_s": round(seconds, 1),
+                        "stages_s": result.stage_seconds,
+                        "ratio": round(seconds / floor, 2),
+                        "counts": result.counts,
+                    }
+                )
+                log(f"  floor {floor:.1f}s, pipeline {seconds:.1f}s, ratio {seconds / floor:.2f}")
+            log("incremental: 10% batch into the full warehouse, then into an empty one")
+            into_full, increment_result = pipeline_seconds(
+                spark, config, inputs["increment"], "bench_full", fresh=False
+            )
+            into_empty, _ = pipeline_seconds(spark, config, inputs["increment"], "bench_increment_empty")
+            results["memory_after_full"] = memory.snapshot()
+    finally:
+        spark.stop()
+
+    median_pipeline = statistics.median(run["pipeline_s"] for run in runs)
+    staged = runs[-1]["counts"].get("staged", 0)
+    results.update(
+        runs=runs,
+        floor_median_s=statistics.median(run["floor_s"] for run in runs),
+        pipeline_median_s=median_pipeline,
+        pipeline_over_floor=statistics.median(run["ratio"] for run in runs),
+        ratio_spread=[min(run["ratio"] for run in runs), max(run["ratio"] for run in runs)],
+        tweets_per_second=round(staged / median_pipeline),
+        incremental={
+            "into_full_s": round(into_full, 1),
+            "into_empty_s": round(into_empty, 1),
+            "stages_into_full_s": increment_result.stage_seconds,
+        },
+        incremental_ratio=round(into_full / into_empty, 2),
+        scaling={"quarter_s": round(quarter_seconds, 1), "full_median_s": median_pipeline},
+        scaling_ratio=round(median_pipeline / quarter_seconds, 2),
+        finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    results["targets"] = TARGETS
+    out = bench_dir / "results.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print("\n".join(table(results)))
+    print(f"\nresults: {out}")
+    return 0
+
+
+def table(r: Dict) -> List[str]:
+    mem = r["memory_after_full"]
+    rows = [
+        ("tweets (full set)", f"{r['tweets']:,}", ""),
+        ("floor (median)", f"{r['floor_median_s']:.1f} s", "read + explode + write Parquet"),
+        ("pipeline (median)", f"{r['pipeline_median_s']:.1f} s", f"{r['tweets_per_second']:,} tweets/s"),
+        (
+            "pipeline / floor",
+            f"{r['pipeline_over_floor']:.2f}x",
+            f"target <= {TARGETS['pipeline_over_floor']}; spread {r['ratio_spread']}",
+        ),
+        (
+            "incremental ratio",
+            f"{r['incremental_ratio']:.2f}",
+            f"10% batch into full vs empty; target <= {TARGETS['incremental_ratio']}",
+        ),
+        ("scaling ratio", f"{r['scaling_ratio']:.2f}", f"N vs N/4; target <= {TARGETS['scaling_ratio']}"),
+        (
+            "driver JVM peak RSS",
+            f"{mem['driver_jvm_peak_mib']:.0f} MiB",
+            f"{r['memory_after_quarter']['driver_jvm_peak_mib']:.0f} MiB after N/4; target <= 2048",
+        ),
+        ("Python worker peak RSS", f"{mem['python_worker_peak_mib']:.0f} MiB", ""),
+    ]
+    stages = r["runs"][-1]["stages_s"]
+    rows.append(("stages (last run)", ", ".join(f"{k} {v:.0f}s" for k, v in stages.items()), ""))
+    width = max(len(name) for name, _, _ in rows)
+    return [f"{name:<{width}}  {value:<14} {note}" for name, value, note in rows]
+
+
+def _machine(master: str) -> Dict:
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "spark_master": master,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Benchmark inputs, generated once per size and seed and cached under VAR_DIR/bench/data.
+
+- full: N tweets shaped like real search pages (about 45% retweets, Zipf hashtags, long posts,
+  ~5% of ids seen again in a later file, 0.1% malformed lines), spread over 8 files;
+- quarter: N/4 tweets with the same shape, for the scaling ratio;
+- increment: N/10 newer tweets, plus pages of the full set collected again later (fresher metrics):
+  what the next day's batch looks like.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Dict
+
+from tweets_etl.rawfiles import RawPageWriter
+from tweets_etl.sample.generator import SampleSpec, write_sample
+
+DAYS = 30
+
+
+def _spec(tweets: int, seed: int) -> SampleSpec:
+    return SampleSpec(
+        tweets=tweets,
+        seed=seed,
+        files=8,
+        days=DAYS,
+        retweet_share=0.45,
+        malformed_lines=max(3, tweets // 1000),
+    )
+
+
+def _generate(directory: Path, spec: SampleSpec, log) -> Path:
+    marker = directory / ".complete"
+    if marker.is_file():
+        return directory
+    log(f"generating {spec.tweets:,} tweets into {directory} (once; cached for later runs)")
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.iterdir():
+        stale.unlink()
+    write_sample(directory, spec)
+    marker.write_text("ok")
+    return directory
+
+
+def prepare(root: Path, tweets: int, seed: int, log=print) -> Dict[str, Path]:
+    full_spec = _spec(tweets, seed)
+    full = _generate(root / f"full-{tweets}-{seed}", full_spec, log)
+    quarter = _generate(root / f"quarter-{tweets // 4}-{seed}", _spec(tweets // 4, seed), log)
+    increment_dir = root / f"increment-{tweets // 10}-{seed}"
+    newer = replace(
+        _spec(tweets // 10, seed + 1), files=1, days=3, start=full_spec.start + timedelta(days=DAYS - 1)
+    )
+    increment = _generate(increment_dir, newer, log)
+    _add_seen_again(increment, full, share_of=tweets // 10, seed=seed)
+    return {"full": full, "quarter": quarter, "increment": increment}
+
+
+def _add_seen_again(increment: Path, full: Path, *, share_of: int, seed: int) -> None:
+    """About 5% of the increment: pages of the full set fetched again a day later, with more likes."""
+    if any(increment.glob("again-*.jsonl.gz")):
+        return
+    rng = random.Random(seed)
+    wanted = max(1, share_of // 20)
+    last = sorted(full.glob("*.jsonl.gz"))[-1]
+    with (
+        gzip.open(last, "rt", encoding="utf-8") as lines,
+        RawPageWriter(increment, prefix="again", producer="tweets-etl bench") as writer,
+    ):
+        for line in lines:
+            if wanted <= 0:
+                break
+            page = json.loads(line)
+            for tweet in page.get("data", []):
+                tweet["public_metrics"]["like_count"] += rng.randint(1, 50)
+            page["__twarc"]["retrieved_at"] = "2023-01-15T00:00:00+00:00"
+            writer.write_page(page)
+            wanted -= len(page.get("data", []))
