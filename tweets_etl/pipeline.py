@@ -158,6 +158,21 @@ def run_pipeline(
     return result
 
 
+# What scoring and classification read from stg_tweets, and the columns they add.
+ENRICH_INPUT_COLUMNS = (
+    "tweet_id",
+    "text",
+    "hashtags",
+    "mentions",
+    "urls",
+    "author_id",
+    "created_at",
+    "author_created_at",
+    "author_tweet_count",
+)
+ENRICHMENT_COLUMNS = tuple(name for name in INT_TWEETS_ENRICHED.columns if name not in STG_TWEETS.columns)
+
+
 class StageError(TweetsEtlError):
     """A stage failed for a reason that is not the user's input; the message names the stage."""
 
@@ -202,10 +217,15 @@ def _unreadable_rows(context: BatchContext, rows: List[tuple]) -> DataFrame:
 
 def stage(context: BatchContext) -> None:
     """raw_records (batch) -> stg_tweets: merge into the touched date partitions, one row per tweet."""
+    warehouse = context.warehouse
     batch = context.batch_records().where(F.col("reject_reason").isNull()).select(*STG_TWEETS.columns)
-    previous = context.warehouse.read_partitions(STG_TWEETS, context.batch_dates())
+    if not warehouse.has_partitions(STG_TWEETS, context.batch_dates()):
+        # Only new days: nothing to merge with, so no need to stage and swap.
+        warehouse.overwrite_partitions(dedupe_tweets(batch), STG_TWEETS)
+        return
+    previous = warehouse.read_partitions(STG_TWEETS, context.batch_dates())
     # One dedupe over old and new together: the latest retrieved_at wins across batches too.
-    context.warehouse.swap_in(dedupe_tweets(previous.unionByName(batch)), STG_TWEETS)
+    warehouse.swap_in(dedupe_tweets(previous.unionByName(batch)), STG_TWEETS)
 
 
 def enrich(context: BatchContext) -> None:
@@ -217,8 +237,11 @@ def enrich(context: BatchContext) -> None:
     settings = context.config.sentiment
     taxonomy = load_taxonomy(context.config.taxonomy_path)
     touched = context.warehouse.read_partitions(STG_TWEETS, context.batch_dates())
-    enriched = (
-        touched.transform(
+    # Scoring and classifying need a few columns; the shuffles they cause (distinct texts, the
+    # spam window) move only those. The wide staged rows are shuffled once, by the join below.
+    judged = (
+        touched.select(*ENRICH_INPUT_COLUMNS)
+        .transform(
             with_sentiment,
             backend=settings.backend,
             model_path=settings.model_path,
@@ -229,6 +252,9 @@ def enrich(context: BatchContext) -> None:
         .transform(with_feedback_type, taxonomy=taxonomy)
         .transform(with_spam_flags, taxonomy=taxonomy)
     )
+    enrichment = judged.select("tweet_id", *ENRICHMENT_COLUMNS)
+    # left: a row lost by enrichment would keep null labels and fail the accepted-values gate.
+    enriched = touched.join(enrichment, on="tweet_id", how="left")
     context.warehouse.overwrite_partitions(enriched, INT_TWEETS_ENRICHED)
 
 

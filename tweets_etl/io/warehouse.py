@@ -98,6 +98,17 @@ class Warehouse:
         # A broadcast semi-join lets Spark prune partitions at run time (dynamic partition pruning).
         return self.read(table).join(F.broadcast(wanted), on=key, how="left_semi")
 
+    def has_partitions(self, table: Table, values: DataFrame) -> bool:
+        """Whether ``table`` already holds any of these partition values (metadata only, no data read)."""
+        existing = {
+            row[0].split("=", 1)[1]
+            for row in self.spark.sql(f"SHOW PARTITIONS {self.name(table.name)}").collect()
+        }
+        if not existing:
+            return False
+        wanted = {str(row[0]) for row in values.distinct().collect()}  # one row per day: small
+        return bool(existing & wanted)
+
     def conform(self, df: DataFrame, table: Table) -> DataFrame:
         """Columns in the table's order; refuse anything that would change the table's shape."""
         missing = [name for name in table.columns if name not in df.columns]
