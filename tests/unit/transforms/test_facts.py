@@ -52,6 +52,12 @@ ENRICHMENT = T.StructType(
 INPUT_SCHEMA = T.StructType(STG_TWEETS.schema.fields + ENRICHMENT.fields)
 
 
+def in_order(df):
+    """All rows in one partition, sorted by every column: a total order for comparing row sets,
+    without the sampling job and shuffle of chispa's global sort (ignore_row_order)."""
+    return df.coalesce(1).sortWithinPartitions(*df.columns)
+
+
 def stg(spark, *rows: Dict[str, Any]):
     """Enriched tweet rows: unspecified columns are null, list columns empty, as the stages leave them."""
     defaults: Dict[str, Any] = {
@@ -71,13 +77,8 @@ def stg(spark, *rows: Dict[str, Any]):
 
 
 def assert_rows(spark, actual, schema: str, rows) -> None:
-    assert_df_equality(
-        actual,
-        spark.createDataFrame(rows, schema),
-        ignore_row_order=True,
-        ignore_nullable=True,
-        ignore_metadata=True,
-    )
+    expected = spark.createDataFrame(rows, schema)
+    assert_df_equality(in_order(actual), in_order(expected), ignore_nullable=True, ignore_metadata=True)
 
 
 def metrics(likes, retweets, replies, quotes, impressions) -> Dict[str, Any]:
