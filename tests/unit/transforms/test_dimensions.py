@@ -52,7 +52,7 @@ def stg(spark, *rows: Dict[str, Any]):
 
 
 def keyed(spark, schema: str, rows: List[tuple], key: str, *natural: str):
-    """Expected rows whose first column, ``key``, is the surrogate key of the ``natural`` columns."""
+    """Expected rows whose ``key`` column (a placeholder in ``rows``) is the surrogate key of ``natural``."""
     df = spark.createDataFrame(rows, schema)
     return df.withColumn(key, surrogate_key(*[F.col(name) for name in natural]))
 
@@ -110,7 +110,9 @@ def first_users(spark):
         seen(BOB, T1, "bob_gpt", 7),
         seen(None, T2, None, None),  # an imported tweet without an author
     )
-    return build_dim_users(batch).cache()
+    users = build_dim_users(batch).cache()
+    yield users
+    users.unpersist()
 
 
 def test_dim_users_takes_the_latest_attributes_and_the_first_sighting(spark, first_users):
