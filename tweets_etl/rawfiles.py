@@ -188,8 +188,10 @@ class RawPageWriter:
                 break
         self._path = self.out_dir / name
         self._raw = open(self.out_dir / f".{name}.part", "wb")  # noqa: SIM115 - closed in close()
-        # mtime=0 keeps the bytes a function of the content alone (same pages, same sha256).
-        self._gzip = gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=self.compresslevel, mtime=0)
+        # No name and mtime=0 in the gzip header: the bytes depend on the pages alone (same pages, same sha256).
+        self._gzip = gzip.GzipFile(
+            filename="", fileobj=self._raw, mode="wb", compresslevel=self.compresslevel, mtime=0
+        )
         self._stats = FileStats(file=name, producer=self.producer, extra=dict(self.manifest_extra))
 
     def close(self) -> Optional[Path]:

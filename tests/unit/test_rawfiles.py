@@ -145,11 +145,6 @@ def test_same_pages_under_the_same_name_give_the_same_bytes(tmp_path):
     assert read_manifest(outputs[0])["sha256"] == read_manifest(outputs[1])["sha256"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gzip stores the hidden .part file name (with its timestamp) in its header; "
-    "RawPageWriter._open_next should pass filename='' to GzipFile",
-)
 def test_same_pages_give_the_same_bytes_whatever_the_file_name(tmp_path):
     pages = [search_page("1598000000000000001")]
     outputs = []
