@@ -25,6 +25,8 @@ from tweets_etl.errors import QualityGateError, TweetsEtlError
 from tweets_etl.io import seeds
 from tweets_etl.io.raw import RawInputs, find_raw_files, prepare_inputs, read_raw_lines
 from tweets_etl.io.warehouse import Warehouse
+from tweets_etl.seeds import TWEET_TYPES
+from tweets_etl.sentiment.base import SENTIMENT_BANDS
 from tweets_etl.tables import (
     BRIDGE_TWEET_ASPECTS,
     BRIDGE_TWEET_HASHTAGS,
@@ -275,20 +277,31 @@ def model(context: BatchContext) -> None:
         warehouse.swap_in(build(touched, warehouse.read(table)), table)
     languages = dimensions.build_dim_languages(seeds.languages(spark), touched, warehouse.read(DIM_LANGUAGES))
     warehouse.swap_in(languages, DIM_LANGUAGES)
-    warehouse.overwrite_partitions(
-        dimensions.build_dim_tweet_types(seeds.tweet_types(spark)), DIM_TWEET_TYPES
-    )
-    warehouse.overwrite_partitions(dimensions.build_dim_dates(seeds.calendar_days(spark)), DIM_DATES)
-    warehouse.overwrite_partitions(dimensions.build_dim_times(seeds.minutes_of_day(spark)), DIM_TIMES)
-    warehouse.overwrite_partitions(
-        dimensions.build_dim_sentiments(seeds.sentiment_bands(spark)), DIM_SENTIMENTS
-    )
-    feedback_types = dimensions.build_dim_feedback_types(seeds.feedback_types(spark, taxonomy))
-    warehouse.overwrite_partitions(feedback_types, DIM_FEEDBACK_TYPES)
-    warehouse.overwrite_partitions(dimensions.build_dim_aspects(seeds.aspects(spark, taxonomy)), DIM_ASPECTS)
+    for table, build, content in _reference_dimensions(spark, taxonomy):
+        warehouse.replace_if_changed(build, table, seeds.fingerprint(content))
     warehouse.overwrite_partitions(facts.build_fct_tweets(touched), FCT_TWEETS)
     warehouse.overwrite_partitions(facts.build_bridge_tweet_hashtags(touched), BRIDGE_TWEET_HASHTAGS)
     warehouse.overwrite_partitions(facts.build_bridge_tweet_aspects(touched), BRIDGE_TWEET_ASPECTS)
+
+
+def _reference_dimensions(spark: SparkSession, taxonomy) -> list:
+    """(table, builder, what its content depends on) for the dimensions made from reference data."""
+    return [
+        (DIM_TWEET_TYPES, lambda: dimensions.build_dim_tweet_types(seeds.tweet_types(spark)), TWEET_TYPES),
+        (DIM_DATES, lambda: dimensions.build_dim_dates(seeds.calendar_days(spark)), seeds.CALENDAR_END),
+        (DIM_TIMES, lambda: dimensions.build_dim_times(seeds.minutes_of_day(spark)), "minutes"),
+        (
+            DIM_SENTIMENTS,
+            lambda: dimensions.build_dim_sentiments(seeds.sentiment_bands(spark)),
+            SENTIMENT_BANDS,
+        ),
+        (
+            DIM_FEEDBACK_TYPES,
+            lambda: dimensions.build_dim_feedback_types(seeds.feedback_types(spark, taxonomy)),
+            taxonomy.feedback_types,
+        ),
+        (DIM_ASPECTS, lambda: dimensions.build_dim_aspects(seeds.aspects(spark, taxonomy)), taxonomy.aspects),
+    ]
 
 
 def check(context: BatchContext) -> None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Dict, List, Sequence, Tuple
+from functools import reduce
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -82,75 +83,110 @@ class QualityReport:
 
 
 def run_checks(warehouse: Warehouse, batch_records: DataFrame, batch_dates: DataFrame) -> QualityReport:
-    """Run every gate for one batch. ``batch_records``: its raw_records rows; ``batch_dates``: its dates."""
+    """Run every gate for one batch. ``batch_records``: its raw_records rows; ``batch_dates``: its dates.
+
+    Rules on the same table share one aggregation, and same-shaped rules on different tables are
+    unioned into one query, so the whole check is a handful of Spark jobs.
+    """
     report = QualityReport()
     stg = warehouse.read_partitions(STG_TWEETS, batch_dates)
     fct = warehouse.read_partitions(FCT_TWEETS, batch_dates)
-    bridge = warehouse.read_partitions(BRIDGE_TWEET_HASHTAGS, batch_dates)
-    aspects = warehouse.read_partitions(BRIDGE_TWEET_ASPECTS, batch_dates)
     enriched = warehouse.read_partitions(INT_TWEETS_ENRICHED, batch_dates)
+    hashtags = warehouse.read_partitions(BRIDGE_TWEET_HASHTAGS, batch_dates)
+    aspects = warehouse.read_partitions(BRIDGE_TWEET_ASPECTS, batch_dates)
     _reconcile(report, batch_records, stg)
-    report.checks.append(_unique(stg, STG_TWEETS, "tweet_id"))
-    report.checks.append(_unique(fct, FCT_TWEETS, "tweet_id"))
-    report.checks.extend(_not_null(fct, FCT_TWEETS, [key for key, _ in FACT_RELATIONSHIPS] + ["tweet_id"]))
-    report.checks.extend(_relationships(warehouse, fct))
-    report.checks.append(_orphans(bridge, "hashtag_key", warehouse.read(DIM_HASHTAGS), BRIDGE_TWEET_HASHTAGS))
-    report.checks.append(_orphans(bridge, "tweet_id", fct, BRIDGE_TWEET_HASHTAGS, parent_name="fct_tweets"))
-    report.checks.append(_orphans(aspects, "aspect_key", warehouse.read(DIM_ASPECTS), BRIDGE_TWEET_ASPECTS))
-    report.checks.append(_orphans(aspects, "tweet_id", fct, BRIDGE_TWEET_ASPECTS, parent_name="fct_tweets"))
-    report.checks.append(_unique(enriched, INT_TWEETS_ENRICHED, "tweet_id"))
-    report.checks.append(
-        _accepted_values(
-            enriched, INT_TWEETS_ENRICHED, "sentiment_label", tuple(label.id for label in SENTIMENT_LABELS)
-        )
+    report.checks += _table_rules(stg, STG_TWEETS, unique="tweet_id", accepted={"tweet_type": TWEET_TYPES})
+    report.checks += _table_rules(
+        fct, FCT_TWEETS, unique="tweet_id", not_null=["tweet_id", *(key for key, _ in FACT_RELATIONSHIPS)]
     )
-    for dim in DIMENSIONS:
-        report.checks.append(_unique(warehouse.read(dim), dim, dim.columns[0]))
-    report.checks.append(_accepted_values(stg, STG_TWEETS, "tweet_type", TWEET_TYPES))
-    report.checks.append(
-        _accepted_values(batch_records, RAW_RECORDS, "reject_reason", tuple(REJECT_REASONS), allow_null=True)
+    labels = tuple(label.id for label in SENTIMENT_LABELS)
+    report.checks += _table_rules(
+        enriched, INT_TWEETS_ENRICHED, unique="tweet_id", accepted={"sentiment_label": labels}
     )
+    report.checks += _relationships(warehouse, fct)
+    report.checks += _orphans(
+        [
+            (hashtags, "hashtag_key", warehouse.read(DIM_HASHTAGS), BRIDGE_TWEET_HASHTAGS, DIM_HASHTAGS.name),
+            (hashtags, "tweet_id", fct, BRIDGE_TWEET_HASHTAGS, FCT_TWEETS.name),
+            (aspects, "aspect_key", warehouse.read(DIM_ASPECTS), BRIDGE_TWEET_ASPECTS, DIM_ASPECTS.name),
+            (aspects, "tweet_id", fct, BRIDGE_TWEET_ASPECTS, FCT_TWEETS.name),
+            # Every staged tweet of the touched days is enriched and modelled: none lost between stages.
+            (stg, "tweet_id", enriched, STG_TWEETS, INT_TWEETS_ENRICHED.name),
+            (enriched, "tweet_id", fct, INT_TWEETS_ENRICHED, FCT_TWEETS.name),
+        ]
+    )
+    report.checks += _unique_keys([(warehouse.read(dim), dim) for dim in DIMENSIONS])
     return report
 
 
 def _reconcile(report: QualityReport, records: DataFrame, stg: DataFrame) -> None:
-    totals = records.agg(
-        F.count(F.lit(1)).alias("raw_records"),
-        F.count(F.when(F.col("reject_reason").isNull(), 1)).alias("accepted"),
-        F.countDistinct(F.when(F.col("reject_reason").isNull(), F.col("tweet_id"))).alias("distinct_tweets"),
-    ).first()
-    by_reason = records.where(F.col("reject_reason").isNotNull()).groupBy("reject_reason").count().collect()
-    rejects = {row["reject_reason"]: row["count"] for row in by_reason}
+    by_reason = (
+        records.groupBy("reject_reason")
+        .agg(F.count(F.lit(1)).alias("records"), F.countDistinct("tweet_id").alias("tweets"))
+        .collect()
+    )
+    accepted = next((row for row in by_reason if row["reject_reason"] is None), None)
+    rejects = {row["reject_reason"]: row["records"] for row in by_reason if row["reject_reason"] is not None}
+    raw_records = sum(row["records"] for row in by_reason)
+    accepted_records = accepted["records"] if accepted else 0
+    distinct_tweets = accepted["tweets"] if accepted else 0
     accepted_ids = records.where(F.col("reject_reason").isNull()).select("tweet_id").distinct()
     staged = stg.join(accepted_ids, on="tweet_id", how="left_semi").count()
-    duplicates = totals["accepted"] - totals["distinct_tweets"]
+    duplicates = accepted_records - distinct_tweets
     rejected = sum(rejects.values())
     report.rejects_by_reason = dict(sorted(rejects.items()))
-    report.counts.update(
-        raw_records=totals["raw_records"], staged=staged, duplicates=duplicates, rejects=rejected
-    )
-    unaccounted = totals["raw_records"] - (staged + duplicates + rejected)
-    report.checks.append(
+    report.counts.update(raw_records=raw_records, staged=staged, duplicates=duplicates, rejects=rejected)
+    report.checks += [
         CheckResult(
-            "reconciliation:raw=staged+duplicates+rejects", "raw_records", "reconciliation", abs(unaccounted)
-        )
-    )
-    missing = totals["distinct_tweets"] - staged
-    report.checks.append(
-        CheckResult("reconciliation:every_accepted_tweet_staged", "stg_tweets", "reconciliation", missing)
-    )
-
-
-def _unique(df: DataFrame, table: Table, key: str) -> CheckResult:
-    row = df.agg(F.count(F.lit(1)).alias("rows"), F.countDistinct(key).alias("keys")).first()
-    return CheckResult(f"unique:{table.name}.{key}", table.name, "unique", row["rows"] - row["keys"])
-
-
-def _not_null(df: DataFrame, table: Table, columns: Sequence[str]) -> List[CheckResult]:
-    row = df.agg(*[F.count(F.when(F.col(name).isNull(), 1)).alias(name) for name in columns]).first()
-    return [
-        CheckResult(f"not_null:{table.name}.{name}", table.name, "not_null", row[name]) for name in columns
+            "reconciliation:raw=staged+duplicates+rejects",
+            RAW_RECORDS.name,
+            "reconciliation",
+            abs(raw_records - (staged + duplicates + rejected)),
+        ),
+        CheckResult(
+            "reconciliation:every_accepted_tweet_staged",
+            STG_TWEETS.name,
+            "reconciliation",
+            distinct_tweets - staged,
+        ),
+        CheckResult(
+            f"accepted_values:{RAW_RECORDS.name}.reject_reason",
+            RAW_RECORDS.name,
+            "accepted_values",
+            sum(count for reason, count in rejects.items() if reason not in REJECT_REASONS),
+        ),
     ]
+
+
+def _table_rules(
+    df: DataFrame,
+    table: Table,
+    *,
+    unique: str,
+    not_null: Sequence[str] = (),
+    accepted: Optional[Dict[str, Sequence[str]]] = None,
+) -> List[CheckResult]:
+    """Uniqueness, not-null and accepted-values rules of one table, in one aggregation."""
+    accepted = accepted or {}
+    row = df.agg(
+        F.count(F.lit(1)).alias("rows"),
+        F.countDistinct(unique).alias("keys"),
+        *[F.count(F.when(F.col(name).isNull(), 1)).alias(f"null_{name}") for name in not_null],
+        *[
+            F.count(F.when(F.col(name).isNull() | ~F.col(name).isin(*values), 1)).alias(f"bad_{name}")
+            for name, values in accepted.items()
+        ],
+    ).first()
+    results = [CheckResult(f"unique:{table.name}.{unique}", table.name, "unique", row["rows"] - row["keys"])]
+    results += [
+        CheckResult(f"not_null:{table.name}.{name}", table.name, "not_null", row[f"null_{name}"])
+        for name in not_null
+    ]
+    results += [
+        CheckResult(f"accepted_values:{table.name}.{name}", table.name, "accepted_values", row[f"bad_{name}"])
+        for name in accepted
+    ]
+    return results
 
 
 def _relationships(warehouse: Warehouse, fct: DataFrame) -> List[CheckResult]:
@@ -168,22 +204,33 @@ def _relationships(warehouse: Warehouse, fct: DataFrame) -> List[CheckResult]:
     ]
 
 
-def _orphans(
-    child: DataFrame, key: str, parent: DataFrame, table: Table, parent_name: str = ""
-) -> CheckResult:
-    name = parent_name or key
-    orphans = child.select(key).join(parent.select(key), on=key, how="left_anti").count()
-    return CheckResult(f"relationship:{table.name}.{key}->{name}", table.name, "relationship", orphans)
+def _orphans(pairs: Sequence[Tuple[DataFrame, str, DataFrame, Table, str]]) -> List[CheckResult]:
+    """Child rows whose key has no parent row, for several (child, key, parent) pairs in one query."""
+    counts = [
+        child.select(key)
+        .join(parent.select(key), on=key, how="left_anti")
+        .agg(F.count(F.lit(1)).alias("orphans"))
+        .select(F.lit(f"relationship:{table.name}.{key}->{parent_name}").alias("check"), "orphans")
+        for child, key, parent, table, parent_name in pairs
+    ]
+    found = dict(reduce(DataFrame.unionByName, counts).collect())
+    names = [(f"relationship:{table.name}.{key}->{parent}", table) for _, key, _, table, parent in pairs]
+    return [CheckResult(name, table.name, "relationship", found[name]) for name, table in names]
 
 
-def _accepted_values(
-    df: DataFrame, table: Table, column: str, allowed: Sequence[str], allow_null: bool = False
-) -> CheckResult:
-    bad = ~F.col(column).isin(*allowed)
-    if not allow_null:
-        bad = bad | F.col(column).isNull()
-    failing = df.where(bad).count()
-    return CheckResult(f"accepted_values:{table.name}.{column}", table.name, "accepted_values", failing)
+def _unique_keys(tables: Sequence[Tuple[DataFrame, Table]]) -> List[CheckResult]:
+    """Surrogate keys unique in every dimension, in one query."""
+    counts = [
+        df.agg((F.count(F.lit(1)) - F.countDistinct(table.columns[0])).alias("duplicates")).select(
+            F.lit(table.name).alias("table"), "duplicates"
+        )
+        for df, table in tables
+    ]
+    found = dict(reduce(DataFrame.unionByName, counts).collect())
+    return [
+        CheckResult(f"unique:{table.name}.{table.columns[0]}", table.name, "unique", found[table.name])
+        for _, table in tables
+    ]
 
 
 def write_results(warehouse: Warehouse, report: QualityReport, *, run_id: str, batch_id: str) -> None:

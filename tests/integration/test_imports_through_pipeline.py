@@ -29,9 +29,7 @@ def test_kaggle_csv_rows_all_become_staged_tweets(spark, pipeline_config, shared
     out = _import(tmp_path, "--format", "csv", "--preset", "kaggle", *map(str, files))
 
     accepted, rejects = count_raw(sorted(out.glob("*.jsonl.gz")))
-    result = run_pipeline(
-        spark, pipeline_config, inputs=[str(out)], stages=("ingest", "stage", "model", "check")
-    )
+    result = run_pipeline(spark, pipeline_config, inputs=[str(out)])
 
     assert len(accepted) == rows and rejects == 0
     assert result.is_reconciled and result.counts["staged"] == rows
@@ -47,9 +45,7 @@ def test_v1_tweets_load_with_their_retweets_and_quotes(spark, pipeline_config, s
     out = _import(tmp_path, "--format", "v1", str(source))
     accepted, _ = count_raw(sorted(out.glob("*.jsonl.gz")))
 
-    result = run_pipeline(
-        spark, pipeline_config, inputs=[str(out)], stages=("ingest", "stage", "model", "check")
-    )
+    result = run_pipeline(spark, pipeline_config, inputs=[str(out)])
 
     assert result.is_reconciled and result.counts["staged"] == len(set(accepted)) > 0
     types = dict(

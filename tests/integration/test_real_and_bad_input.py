@@ -12,7 +12,6 @@ from tests.integration.helpers import count_raw
 from tweets_etl.pipeline import run_pipeline
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
-CORE_STAGES = ("ingest", "stage", "model", "check")
 
 
 def test_every_real_x_api_page_is_accounted_for(spark, pipeline_config, shared_data):
@@ -21,7 +20,7 @@ def test_every_real_x_api_page_is_accounted_for(spark, pipeline_config, shared_d
     assert any(p.stat().st_size == 0 for p in files), "expected the zero-byte empty.json"
     accepted, rejects = count_raw(files)
 
-    result = run_pipeline(spark, pipeline_config, inputs=[str(pages)], stages=CORE_STAGES)
+    result = run_pipeline(spark, pipeline_config, inputs=[str(pages)])
 
     assert result.is_reconciled and result.status == "succeeded"
     assert result.counts["raw_records"] == len(accepted) + rejects
@@ -64,7 +63,7 @@ def test_broken_input_is_quarantined_with_reasons(spark, pipeline_config, tmp_pa
     truncated = tmp_path / "in" / "truncated.jsonl.gz"
     truncated.write_bytes(whole.read_bytes()[: len(whole.read_bytes()) // 2])
 
-    result = run_pipeline(spark, pipeline_config, inputs=[str(tmp_path / "in")], stages=CORE_STAGES)
+    result = run_pipeline(spark, pipeline_config, inputs=[str(tmp_path / "in")])
 
     assert result.is_reconciled
     reasons = result.rejects_by_reason

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from tweets_etl import seeds
+from tweets_etl import __version__, seeds
 from tweets_etl.sentiment.base import SENTIMENT_BANDS, SENTIMENT_LABELS
 from tweets_etl.taxonomy import Taxonomy
 
 CALENDAR_START, CALENDAR_END = date(2006, 3, 21), date(2035, 12, 31)  # the first tweet .. far enough
+
+
+def fingerprint(*content: object) -> str:
+    """A short hash of reference data and of the code version that shapes it into a dimension."""
+    return hashlib.sha256(repr((__version__, *content)).encode()).hexdigest()[:16]
 
 
 def languages(spark: SparkSession) -> DataFrame:

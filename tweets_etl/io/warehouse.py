@@ -9,7 +9,7 @@ swapped in: Spark cannot overwrite a table it is reading in the same plan.
 from __future__ import annotations
 
 import logging
-from typing import Dict, Iterable, List, Optional
+from typing import Callable, Dict, Iterable, List, Optional
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -20,6 +20,7 @@ from tweets_etl.errors import TweetsEtlError
 from tweets_etl.tables import TABLES, VIEWS, Table
 
 log = logging.getLogger(__name__)
+FINGERPRINT_PROPERTY = "tweets_etl.fingerprint"
 
 
 class SchemaDriftError(TweetsEtlError):
@@ -135,6 +136,22 @@ class Warehouse:
 
     def append(self, df: DataFrame, table: Table) -> None:
         self.conform(df, table).write.insertInto(self.name(table.name), overwrite=False)
+
+    def replace_if_changed(self, build: Callable[[], DataFrame], table: Table, fingerprint: str) -> bool:
+        """Rewrite a reference table only when what it is built from changed; True if it was written.
+
+        The fingerprint of its content is kept as a table property, so unchanged reference data
+        (calendar, taxonomy, sentiment bands) costs one metadata look-up per run, not a write.
+        """
+        name = self.name(table.name)
+        properties = {row[0]: row[1] for row in self.spark.sql(f"SHOW TBLPROPERTIES {name}").collect()}
+        if properties.get(FINGERPRINT_PROPERTY) == fingerprint:
+            return False
+        self.overwrite_partitions(build(), table)
+        self.spark.sql(
+            f"ALTER TABLE {name} SET TBLPROPERTIES ('{FINGERPRINT_PROPERTY}' = '{_quote(fingerprint)}')"
+        )
+        return True
 
     def swap_in(self, df: DataFrame, table: Table) -> None:
         """Rewrite ``table`` (or the partitions in ``df``) from a plan that reads the table itself."""
