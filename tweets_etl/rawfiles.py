@@ -25,7 +25,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from tweets_etl import __version__
 
@@ -107,7 +107,8 @@ class FileStats:
             self.max_tweet_id = str(high if self.max_tweet_id is None else max(high, int(self.max_tweet_id)))
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Union[str, Path]) -> None:
+    """Make a rename durable: its directory entry is on disk only once the directory is fsynced."""
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:
@@ -126,7 +127,7 @@ def write_atomically(path: Path, data: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(part, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 class RawPageWriter:
@@ -211,7 +212,7 @@ class RawPageWriter:
         # link + unlink instead of rename: it fails rather than overwrite a finished file.
         os.link(part, path)
         part.unlink()
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
         stats.bytes = path.stat().st_size
         stats.sha256 = sha256_file(path)
         manifest = asdict(stats)

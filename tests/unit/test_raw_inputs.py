@@ -13,14 +13,9 @@ from typing import List
 import pytest
 from chispa import assert_df_equality
 
+from tests.frames import in_order
 from tweets_etl.errors import InputError
 from tweets_etl.io.raw import UnreadableFile, find_raw_files, prepare_inputs, read_raw_lines
-
-
-def in_order(df):
-    """All rows in one partition, sorted by every column: a total order for comparing row sets,
-    without the sampling job and shuffle of chispa's global sort (ignore_row_order)."""
-    return df.coalesce(1).sortWithinPartitions(*df.columns)
 
 
 def page_line(tweet_id: int) -> bytes:

@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO, Optional
 
+from tweets_etl.rawfiles import fsync_dir
 from tweets_etl.ship.errors import ConnectError, FileShipError
 
 HASH_CHUNK = 1 << 20
@@ -141,7 +142,7 @@ class LocalTransport(Transport):
     def rename(self, source: str, target: str) -> None:
         try:
             os.replace(source, target)
-            _fsync_dir(os.path.dirname(target))
+            fsync_dir(os.path.dirname(target))
         except OSError as error:
             raise _file_error(target, error) from None
 
@@ -155,18 +156,6 @@ class LocalTransport(Transport):
 
     def close(self) -> None:
         """A folder holds no session."""
-
-
-def _fsync_dir(directory: str) -> None:
-    # A rename is durable only once its directory entry is on disk.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _file_error(path: str, error: OSError) -> FileShipError:

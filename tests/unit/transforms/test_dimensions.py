@@ -14,6 +14,7 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
+from tests.frames import in_order
 from tweets_etl.tables import STG_TWEETS
 from tweets_etl.transforms.dimensions import (
     build_dim_dates,
@@ -33,12 +34,6 @@ T1 = datetime(2022, 12, 5, 10, tzinfo=UTC)
 T2 = datetime(2022, 12, 6, 10, tzinfo=UTC)
 T3 = datetime(2022, 12, 9, 10, tzinfo=UTC)
 ADA, BOB, CAROL = "1433267766912557062", "902035056", "335141638"
-
-
-def in_order(df):
-    """All rows in one partition, sorted by every column: a total order for comparing row sets,
-    without the sampling job and shuffle of chispa's global sort (ignore_row_order)."""
-    return df.coalesce(1).sortWithinPartitions(*df.columns)
 
 
 def stg(spark, *rows: Dict[str, Any]):

@@ -9,6 +9,7 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import types as T
 
+from tests.frames import in_order
 from tweets_etl.seeds import TWEET_TYPES
 from tweets_etl.tables import FCT_TWEETS, STG_TWEETS
 from tweets_etl.transforms.dimensions import (
@@ -50,12 +51,6 @@ ENRICHMENT = T.StructType(
     ]
 )
 INPUT_SCHEMA = T.StructType(STG_TWEETS.schema.fields + ENRICHMENT.fields)
-
-
-def in_order(df):
-    """All rows in one partition, sorted by every column: a total order for comparing row sets,
-    without the sampling job and shuffle of chispa's global sort (ignore_row_order)."""
-    return df.coalesce(1).sortWithinPartitions(*df.columns)
 
 
 def stg(spark, *rows: Dict[str, Any]):

@@ -19,6 +19,7 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
+from tests.frames import in_order
 from tweets_etl.transforms.ingest import REJECT_REASONS, parse_raw_lines
 
 pytestmark = pytest.mark.spark
@@ -61,12 +62,6 @@ ORIGINAL = {
     "created_at": "2022-12-01T08:00:00.000Z",
 }
 REPLIED_TO = dict(ORIGINAL, id="1598000000000000200", text="Is ChatGPT down for anyone else?")
-
-
-def in_order(df):
-    """All rows in one partition, sorted by every column: a total order for comparing row sets,
-    without the sampling job and shuffle of chispa's global sort (ignore_row_order)."""
-    return df.coalesce(1).sortWithinPartitions(*df.columns)
 
 
 def tweet(tweet_id: str, text: str = "ChatGPT is at capacity again", **fields: Any) -> Dict[str, Any]:

@@ -15,6 +15,7 @@ import pytest
 from chispa import assert_column_equality, assert_df_equality
 from pyspark.sql import functions as F
 
+from tests.frames import in_order
 from tweets_etl.tables import UNKNOWN_KEY
 from tweets_etl.transforms.keys import date_key, surrogate_key, time_key
 
@@ -24,12 +25,6 @@ _M = (1 << 64) - 1
 _P1, _P2, _P3 = 11400714785074694791, 14029467366897019727, 1609587929392839161
 _P4, _P5 = 9650029242287828579, 2870177450012600261
 SPARK_HASH_SEED = 42
-
-
-def in_order(df):
-    """All rows in one partition, sorted by every column: a total order for comparing row sets,
-    without the sampling job and shuffle of chispa's global sort (ignore_row_order)."""
-    return df.coalesce(1).sortWithinPartitions(*df.columns)
 
 
 def _rotl(x: int, r: int) -> int:

@@ -16,6 +16,7 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
+from tests.frames import in_order
 from tweets_etl.transforms.ingest import parse_raw_lines
 from tweets_etl.transforms.staging import dedupe_tweets, stage_tweets
 
@@ -36,12 +37,6 @@ ADA = {
 }
 BOB = {"id": "902035056", "username": "bob_gpt", "name": "Bob"}
 ORIGINAL_ID = "1598000000000000100"
-
-
-def in_order(df):
-    """All rows in one partition, sorted by every column: a total order for comparing row sets,
-    without the sampling job and shuffle of chispa's global sort (ignore_row_order)."""
-    return df.coalesce(1).sortWithinPartitions(*df.columns)
 
 
 def tweet(tweet_id: str, text: str = "ChatGPT is at capacity again", **fields: Any) -> Dict[str, Any]:
