@@ -45,11 +45,7 @@ def create_table_sql(db: str, table: Table, table_format: str, name: Optional[st
 
 def _shape(schema: T.StructType) -> List[tuple]:
     """Names and types, ignoring nullability and comments (Spark relaxes nullability on write)."""
-    return [(field.name, _strip(field.dataType)) for field in schema.fields]
-
-
-def _strip(kind: T.DataType) -> str:
-    return kind.simpleString()
+    return [(field.name, field.dataType.simpleString()) for field in schema.fields]
 
 
 class Warehouse:
