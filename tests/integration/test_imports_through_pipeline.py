@@ -38,6 +38,11 @@ def test_kaggle_csv_rows_all_become_staged_tweets(spark, pipeline_config, shared
     assert located > 0
     unknown_authors = spark.sql(f"SELECT COUNT(*) FROM {db}.fct_tweets WHERE user_key = -1").first()[0]
     assert unknown_authors == rows, "CSV exports carry no author: every tweet maps to the unknown user"
+    unjudged = spark.sql(
+        f"SELECT COUNT(*) FROM {db}.int_tweets_enriched WHERE sentiment_label IS NULL OR feedback_type IS NULL"
+        " OR aspects IS NULL OR is_spam IS NULL"
+    ).first()[0]
+    assert unjudged == 0, "every real ChatGPT tweet is scored (or unscored) and classified"
 
 
 def test_v1_tweets_load_with_their_retweets_and_quotes(spark, pipeline_config, shared_data, tmp_path):
