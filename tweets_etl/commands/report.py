@@ -38,14 +38,14 @@ def register(subparsers, parents) -> None:
 
 
 def handle(args, config: Config) -> int:
-    from tweets_etl.report.build import build_report
-    from tweets_etl.report.queries import ReportOptions
-    from tweets_etl.report.session import open_session
-
     if args.trend_days is not None and args.trend_days < 1:
         raise ConfigError(f"--trend-days is {args.trend_days}; it must be at least 1")
     if args.top < 1:
         raise ConfigError(f"--top is {args.top}; it must be at least 1")
+    from tweets_etl.report.build import build_report
+    from tweets_etl.report.queries import ReportOptions
+    from tweets_etl.report.session import open_session
+
     options = ReportOptions(include_spam=args.include_spam, trend_days=args.trend_days, top=args.top)
     out_dir = Path(args.out).expanduser().resolve() if args.out else config.var_subdir("reports")
     spark = open_session(config, app_name="tweets-etl report")

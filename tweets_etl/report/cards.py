@@ -7,7 +7,8 @@ data). Every value that came from the warehouse is escaped here or in :mod:`svg`
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+import re
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set
 
 from tweets_etl.report import svg
 from tweets_etl.report.svg import NEGATIVE, NEUTRAL, POSITIVE, UNSCORED, Bar, Slice, esc
@@ -205,29 +206,35 @@ def frustrates_and_pleases(data: Dict[str, Any], count: int = 3) -> str:
     """The aspects with the lowest and highest net sentiment among those with enough tweets."""
     total = data["summary"]["tweets"] or 0
     floor = max(5, total // 100)
+    # Net sentiment over two opinionated tweets says little: rank only aspects with enough of them.
     solid = [
-        item for item in data["aspects"] if item["tweets"] >= floor and item["net_sentiment"] is not None
+        item
+        for item in data["aspects"]
+        if item["positive"] + item["negative"] >= floor and item["net_sentiment"] is not None
     ]
     ranked = sorted(solid, key=lambda item: (item["net_sentiment"], -item["tweets"]))
-    worst = ranked[:count]
-    best = [item for item in reversed(ranked) if item not in worst][:count]
+    worst = [item for item in ranked if item["net_sentiment"] < 0][:count]
+    best = [item for item in reversed(ranked) if item["net_sentiment"] > 0][:count]
 
-    def items(rows: List[Dict[str, Any]], tone: str) -> str:
-        return "".join(
-            f'<li class="{tone}"><strong>{esc(r["aspect_name"])}</strong> <span class="net">net '
-            f'{_signed(r["net_sentiment"])}</span><br><span class="muted">{svg.count(r["tweets"])} tweets · '
+    def items(rows: List[Dict[str, Any]], tone: str, none: str) -> str:
+        if not rows:
+            return f'<p class="muted">{esc(none)}</p>'
+        listed = "".join(
+            f'<li class="{tone}"><div class="row"><strong>{esc(r["aspect_name"])}</strong><span class="net">net '
+            f'{_signed(r["net_sentiment"])}</span></div><span class="muted">{svg.count(r["tweets"])} tweets · '
             f"{svg.count(r['complaints'])} complaints · {svg.count(r['suggestions'])} suggestions</span></li>"
             for r in rows
         )
+        return f'<ol class="ranked">{listed}</ol>'
 
     if not ranked:
         body = empty("No aspect has enough tweets yet.")
     else:
         body = (
-            f'<div class="split"><div><h4>What frustrates</h4><ol class="ranked">{items(worst, "bad")}</ol></div>'
-            f'<div><h4>What pleases</h4><ol class="ranked">{items(best, "good")}</ol></div></div>'
+            f"<h4>What frustrates</h4>{items(worst, 'bad', 'No aspect leans negative.')}"
+            f"<h4>What pleases</h4>{items(best, 'good', 'No aspect leans positive.')}"
         )
-    note = f"net sentiment by aspect (aspects with at least {floor} tweets)"
+    note = f"net sentiment by aspect (aspects with at least {floor} positive or negative tweets)"
     return f'<section class="card"><h3>Frustrations and delights</h3><p class="note">{esc(note)}</p>{body}</section>'
 
 
@@ -255,7 +262,8 @@ def feedback_examples(data: Dict[str, Any], aspects_shown: int = 4, per_aspect: 
             for a in ranked
         ]
         chart = svg.hbar(bars, width=560, label_width=150, unit=counter) if bars else empty()
-        blocks = "".join(_aspect_examples(a, by_aspect[a["aspect"]], per_aspect) for a in ranked)
+        shown: Set[str] = set()  # a tweet about several aspects is quoted once, under the first
+        blocks = "".join(_aspect_examples(a, by_aspect[a["aspect"]], per_aspect, shown) for a in ranked)
         columns.append(
             f'<div><h4>{esc(title)}</h4><figure class="chart" data-chart="{kind}_aspects">{chart}</figure>{blocks}</div>'
         )
@@ -263,26 +271,36 @@ def feedback_examples(data: Dict[str, Any], aspects_shown: int = 4, per_aspect: 
     return f'<section class="card full"><h3>Complaints and suggestions</h3><p class="note">{esc(note)}</p><div class="split">{"".join(columns)}</div></section>'
 
 
-def _aspect_examples(aspect: Dict[str, Any], examples: List[Dict[str, Any]], limit: int) -> str:
-    seen, quotes = set(), []
+def _aspect_examples(
+    aspect: Dict[str, Any], examples: List[Dict[str, Any]], limit: int, shown: Set[str]
+) -> str:
+    """Up to ``limit`` quotes not shown yet; near-copies (same words, other hashtags or links) count as shown."""
+    quotes = []
     for item in sorted(examples, key=lambda e: e["feedback_rank"]):
-        key = " ".join((item["text"] or "").lower().split())
-        if key in seen:
+        key = _gist(item["text"] or "")
+        if key in shown:
             continue
-        seen.add(key)
+        shown.add(key)
         quotes.append(_quote(item))
         if len(quotes) == limit:
             break
+    if not quotes:
+        return ""
     return f'<div class="examples"><h5>{esc(aspect["aspect_name"])}</h5>{"".join(quotes)}</div>'
+
+
+def _gist(text: str) -> str:
+    return " ".join(re.sub(r"https?://\S+|[#@]\w+", " ", text.lower()).split())
 
 
 def _quote(item: Dict[str, Any]) -> str:
     tweet_id = str(item["tweet_id"])
     score = _signed(item["sentiment_score"])
-    engagement = svg.count(item["engagement_count"] or 0)
+    engagements = item["engagement_count"] or 0
+    unit = "engagement" if engagements == 1 else "engagements"
     return (
         f'<blockquote class="tweet"><p>{esc(item["text"] or "")}</p><footer>{esc(item["created_date"] or "")} · '
-        f"{engagement} engagements · sentiment {score} · "
+        f"{svg.count(engagements)} {unit} · sentiment {score} · "
         f'<a href="https://x.com/i/web/status/{esc(tweet_id)}" rel="noopener noreferrer">open on X</a></footer></blockquote>'
     )
 

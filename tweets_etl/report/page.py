@@ -55,7 +55,8 @@ figure.chart svg { display: block; width: 100%; height: auto; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
 .split { display: grid; grid-template-columns: 1fr 1fr; gap: 24px; }
 .ranked { margin: 0; padding-left: 20px; }
-.ranked li { margin-bottom: 8px; }
+.ranked li { margin-bottom: 10px; }
+.ranked .row { display: flex; justify-content: space-between; gap: 8px; }
 .ranked li.bad .net { color: #b42318; font-weight: 600; }
 .ranked li.good .net { color: #1f7a45; font-weight: 600; }
 .muted { color: var(--muted); font-size: 12px; }
