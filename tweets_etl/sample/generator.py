@@ -101,7 +101,8 @@ class _World:
         metrics = user["public_metrics"]
         metrics["followers_count"] += self.rng.randint(0, 3)
         metrics["tweet_count"] += 1
-        return json.loads(json.dumps(user))
+        # A snapshot of the user as of this tweet: later tweets see larger counts.
+        return {**user, "public_metrics": dict(metrics)}
 
 
 class SampleGenerator:
@@ -252,7 +253,9 @@ def build_page(bundle: List, *, next_token: Optional[str]) -> Dict:
     return {"data": data, "includes": includes, "meta": meta}
 
 
-def write_sample(out_dir: Path, spec: SampleSpec = SampleSpec(), *, progress=None) -> List[Path]:
+def write_sample(
+    out_dir: Path, spec: SampleSpec = SampleSpec(), *, progress=None, compresslevel: int = 6
+) -> List[Path]:
     """Write the sample as raw files (with manifests) plus one small file of broken lines.
 
     Returns the raw files written, in collection order.
@@ -267,7 +270,11 @@ def write_sample(out_dir: Path, spec: SampleSpec = SampleSpec(), *, progress=Non
     for file_index in range(spec.files):
         retrieved = spec.start + timedelta(days=spec.days, hours=file_index * 6)
         writer = RawPageWriter(
-            out_dir, prefix=f"sample-{file_index + 1:02d}", producer="tweets-etl sample", started_at=retrieved
+            out_dir,
+            prefix=f"sample-{file_index + 1:02d}",
+            producer="tweets-etl sample",
+            started_at=retrieved,
+            compresslevel=compresslevel,
         )
         with writer:
             for page_number in range(per_file):
@@ -307,7 +314,7 @@ def _stamped(page: Dict, retrieved: datetime) -> Dict:
 def _fresher(item: Tuple, rng: random.Random) -> Tuple:
     """The same tweet seen again later: higher metrics, everything else as before."""
     tweet, users, referenced, places = item
-    tweet = json.loads(json.dumps(tweet))
+    tweet = {**tweet, "public_metrics": dict(tweet["public_metrics"])}
     for key in ("like_count", "retweet_count", "impression_count"):
         tweet["public_metrics"][key] += rng.randint(1, 25)
     return tweet, users, referenced, places
