@@ -6,8 +6,8 @@ from typing import List
 
 from pyspark.sql import functions as F
 
+from tweets_etl.batch import RunResult
 from tweets_etl.io.warehouse import Warehouse
-from tweets_etl.pipeline import RunResult
 from tweets_etl.tables import BRIDGE_TWEET_HASHTAGS, DIM_HASHTAGS, DIM_USERS, FCT_TWEETS, STG_TWEETS
 
 SUMMARY_TABLES = (FCT_TWEETS, STG_TWEETS, DIM_USERS, DIM_HASHTAGS, BRIDGE_TWEET_HASHTAGS)

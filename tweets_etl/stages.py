@@ -1,0 +1,187 @@
+"""What each pipeline stage does for one batch: ingest, stage, enrich, model, check.
+
+Each stage reads what the one before it wrote, and touches only the partitions of the batch's days.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, List
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from tweets_etl import quality
+from tweets_etl.batch import BatchContext
+from tweets_etl.io import seeds
+from tweets_etl.io.raw import read_raw_lines
+from tweets_etl.seeds import TWEET_TYPES
+from tweets_etl.sentiment.base import SENTIMENT_BANDS
+from tweets_etl.tables import (
+    BRIDGE_TWEET_ASPECTS,
+    BRIDGE_TWEET_HASHTAGS,
+    DIM_ASPECTS,
+    DIM_DATES,
+    DIM_FEEDBACK_TYPES,
+    DIM_HASHTAGS,
+    DIM_LANGUAGES,
+    DIM_LOCATIONS,
+    DIM_SENTIMENTS,
+    DIM_SOURCES,
+    DIM_TIMES,
+    DIM_TWEET_TYPES,
+    DIM_USERS,
+    FCT_TWEETS,
+    INT_TWEETS_ENRICHED,
+    RAW_RECORDS,
+    STG_TWEETS,
+)
+from tweets_etl.transforms import dimensions, facts
+from tweets_etl.transforms.ingest import parse_raw_lines
+from tweets_etl.transforms.staging import dedupe_tweets, flatten_records
+
+# What scoring and classification read from stg_tweets, and the columns they add.
+ENRICH_INPUT_COLUMNS = (
+    "tweet_id",
+    "text",
+    "hashtags",
+    "mentions",
+    "urls",
+    "author_id",
+    "created_at",
+    "author_created_at",
+    "author_tweet_count",
+)
+ENRICHMENT_COLUMNS = tuple(name for name in INT_TWEETS_ENRICHED.columns if name not in STG_TWEETS.columns)
+
+
+def ingest(context: BatchContext) -> None:
+    """Raw files -> raw_records (the batch's partition, rewritten whole)."""
+    lines = read_raw_lines(context.spark, context.raw)
+    records = flatten_records(parse_raw_lines(lines, batch_id=context.batch_id))
+    unreadable = [(u.name, u.detail) for u in context.raw.unreadable]
+    if unreadable:
+        records = records.unionByName(_unreadable_rows(context, unreadable), allowMissingColumns=True)
+    context.warehouse.overwrite_partitions(records, RAW_RECORDS)
+    by_reason = context.batch_records().groupBy("reject_reason").count().collect()
+    counts = {row["reject_reason"]: row["count"] for row in by_reason}
+    context.result.counts["raw_records"] = sum(counts.values())
+    context.result.counts["accepted"] = counts.pop(None, 0)
+    context.result.rejects_by_reason = dict(sorted(counts.items()))
+    context.result.counts["rejects"] = sum(counts.values())
+
+
+def _unreadable_rows(context: BatchContext, rows: List[tuple]) -> DataFrame:
+    frame = context.spark.createDataFrame(rows, "source_file string, reject_detail string")
+    return frame.select(
+        F.lit(context.batch_id).alias("batch_id"),
+        "source_file",
+        F.lit("unreadable_file").alias("reject_reason"),
+        "reject_detail",
+        F.lit(0).alias("tweet_position"),
+    )
+
+
+def stage(context: BatchContext) -> None:
+    """raw_records (batch) -> stg_tweets: merge into the touched date partitions, one row per tweet."""
+    warehouse = context.warehouse
+    batch = context.batch_records().where(F.col("reject_reason").isNull()).select(*STG_TWEETS.columns)
+    if not warehouse.has_partitions(STG_TWEETS, context.batch_dates()):
+        # Only new days: nothing to merge with, so no need to stage and swap.
+        warehouse.overwrite_partitions(dedupe_tweets(batch), STG_TWEETS)
+        return
+    previous = warehouse.read_partitions(STG_TWEETS, context.batch_dates())
+    # One dedupe over old and new together: the latest retrieved_at wins across batches too.
+    warehouse.swap_in(dedupe_tweets(previous.unionByName(batch)), STG_TWEETS)
+
+
+def enrich(context: BatchContext) -> None:
+    """stg_tweets (touched partitions) -> int_tweets_enriched: sentiment, feedback type, aspects, spam."""
+    from tweets_etl.taxonomy import load_taxonomy
+    from tweets_etl.transforms.classify import with_aspects, with_feedback_type, with_spam_flags
+    from tweets_etl.transforms.sentiment import with_sentiment
+
+    settings = context.config.sentiment
+    taxonomy = load_taxonomy(context.config.taxonomy_path)
+    touched = context.warehouse.read_partitions(STG_TWEETS, context.batch_dates())
+    # Scoring and classifying need a few columns; the shuffles they cause (distinct texts, the
+    # spam window) move only those. The wide staged rows are shuffled once, by the join below.
+    judged = (
+        touched.select(*ENRICH_INPUT_COLUMNS)
+        .transform(
+            with_sentiment,
+            backend=settings.backend,
+            model_path=settings.model_path,
+            batch_size=settings.batch_size,
+            keep_text=False,
+        )
+        .transform(with_aspects, taxonomy=taxonomy)
+        .transform(with_feedback_type, taxonomy=taxonomy)
+        .transform(with_spam_flags, taxonomy=taxonomy)
+    )
+    enrichment = judged.select("tweet_id", *ENRICHMENT_COLUMNS)
+    # left: a row lost by enrichment would keep null labels and fail the accepted-values gate.
+    enriched = touched.join(enrichment, on="tweet_id", how="left")
+    context.warehouse.overwrite_partitions(enriched, INT_TWEETS_ENRICHED)
+
+
+def model(context: BatchContext) -> None:
+    """int_tweets_enriched (touched partitions) -> dimensions, fct_tweets and the bridges."""
+    from tweets_etl.taxonomy import load_taxonomy
+
+    spark, warehouse = context.spark, context.warehouse
+    taxonomy = load_taxonomy(context.config.taxonomy_path)
+    touched = warehouse.read_partitions(INT_TWEETS_ENRICHED, context.batch_dates())
+    growing = (
+        (DIM_USERS, dimensions.build_dim_users),
+        (DIM_HASHTAGS, dimensions.build_dim_hashtags),
+        (DIM_SOURCES, dimensions.build_dim_sources),
+        (DIM_LOCATIONS, dimensions.build_dim_locations),
+    )
+    for table, build in growing:
+        warehouse.swap_in(build(touched, warehouse.read(table)), table)
+    languages = dimensions.build_dim_languages(seeds.languages(spark), touched, warehouse.read(DIM_LANGUAGES))
+    warehouse.swap_in(languages, DIM_LANGUAGES)
+    for table, build, content in _reference_dimensions(spark, taxonomy):
+        warehouse.replace_if_changed(build, table, seeds.fingerprint(content))
+    warehouse.overwrite_partitions(facts.build_fct_tweets(touched), FCT_TWEETS)
+    warehouse.overwrite_partitions(facts.build_bridge_tweet_hashtags(touched), BRIDGE_TWEET_HASHTAGS)
+    warehouse.overwrite_partitions(facts.build_bridge_tweet_aspects(touched), BRIDGE_TWEET_ASPECTS)
+
+
+def _reference_dimensions(spark: SparkSession, taxonomy) -> list:
+    """(table, builder, what its content depends on) for the dimensions made from reference data."""
+    return [
+        (DIM_TWEET_TYPES, lambda: dimensions.build_dim_tweet_types(seeds.tweet_types(spark)), TWEET_TYPES),
+        (DIM_DATES, lambda: dimensions.build_dim_dates(seeds.calendar_days(spark)), seeds.CALENDAR_END),
+        (DIM_TIMES, lambda: dimensions.build_dim_times(seeds.minutes_of_day(spark)), "minutes"),
+        (
+            DIM_SENTIMENTS,
+            lambda: dimensions.build_dim_sentiments(seeds.sentiment_bands(spark)),
+            SENTIMENT_BANDS,
+        ),
+        (
+            DIM_FEEDBACK_TYPES,
+            lambda: dimensions.build_dim_feedback_types(seeds.feedback_types(spark, taxonomy)),
+            taxonomy.feedback_types,
+        ),
+        (DIM_ASPECTS, lambda: dimensions.build_dim_aspects(seeds.aspects(spark, taxonomy)), taxonomy.aspects),
+    ]
+
+
+def check(context: BatchContext) -> None:
+    """Reconciliation and data-quality gates; results go to dq_results."""
+    report = quality.run_checks(context.warehouse, context.batch_records(), context.batch_dates())
+    context.result.checks = report.checks
+    context.result.counts.update(report.counts)
+    context.result.rejects_by_reason = report.rejects_by_reason
+    context.result.is_reconciled = report.is_reconciled
+    quality.write_results(context.warehouse, report, run_id=context.result.run_id, batch_id=context.batch_id)
+
+
+STAGES: Dict[str, Callable[[BatchContext], None]] = {
+    "ingest": ingest,
+    "stage": stage,
+    "enrich": enrich,
+    "model": model,
+    "check": check,
+}
