@@ -8,6 +8,7 @@ and the test session's Spark already holds its own.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import queue
 import signal
@@ -170,6 +171,23 @@ SHOW TABLES;
 """
 
 
+def test_report_command_writes_the_dashboard(var_dir, tmp_path):
+    out = tmp_path / "reports"
+    run = subprocess.run(
+        [*CLI, "report", "--var-dir", str(var_dir), "--out", str(out)],
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    data = json.loads((out / "dashboard.json").read_text(encoding="utf-8"))
+    summary = data["summary"]
+    assert summary["tweets"] + summary["spam_excluded"] == SAMPLE_TWEETS and summary["spam_excluded"] > 0
+    assert (out / "dashboard.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert f"dashboard: {out / 'dashboard.html'}" in run.stdout and "spam tweets left out" in run.stdout
+
+
 def test_beeline_queries_the_star_schema_and_views_then_sigterm_stops_cleanly(var_dir):
     accepted, _ = count_raw(sorted((var_dir / "sample").glob("*.jsonl*")))
     tweets = len(set(accepted))
@@ -180,6 +198,14 @@ def test_beeline_queries_the_star_schema_and_views_then_sigterm_stops_cleanly(va
         jvms = children(server.process.pid)
         assert jvms, "the server's Spark JVM should be its child"
         results, output = beeline(port, "chatgpt_tweets", QUERIES)
+        # While the server holds the embedded metastore, another command says so in one sentence.
+        busy = subprocess.run(
+            [*CLI, "report", "--var-dir", str(var_dir)],
+            env=environment(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         server.process.send_signal(signal.SIGTERM)
         code = server.process.wait(timeout=90)
@@ -198,6 +224,9 @@ def test_beeline_queries_the_star_schema_and_views_then_sigterm_stops_cleanly(va
     assert int(results["q_daily"][1][0]) == tweets
     for view in ("v_tweets", "v_hashtags", "v_aspects", "v_daily_sentiment", "v_top_feedback", "fct_tweets"):
         assert f"chatgpt_tweets,{view},false" in output, view
+
+    assert busy.returncode == 1 and busy.stderr.count("\n") == 1
+    assert "is open in another Spark process" in busy.stderr
 
     # The process, its JVM and the listening socket are all gone.
     assert not alive(server.process.pid)
