@@ -13,6 +13,7 @@ Pure Python (no Spark): the same seed always gives the same bytes.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from dataclasses import dataclass
@@ -67,7 +68,8 @@ class _World:
         count = spec.users or max(20, spec.tweets // 8)
         self.users = [self._user(index) for index in range(count)]
         # Zipf-like activity: a few accounts tweet a lot, most tweet once or twice.
-        self.weights = [1.0 / (rank + 1) ** 0.8 for rank in range(count)]
+        # Cumulative, computed once: choices() with plain weights rebuilds them on every call.
+        self.cum_weights = list(itertools.accumulate(1.0 / (rank + 1) ** 0.8 for rank in range(count)))
         self.places = [dict(place) for place in texts.PLACES]
 
     def _user(self, index: int) -> Dict:
@@ -96,7 +98,7 @@ class _World:
         }
 
     def author(self) -> Dict:
-        user = self.rng.choices(self.users, weights=self.weights, k=1)[0]
+        user = self.rng.choices(self.users, cum_weights=self.cum_weights, k=1)[0]
         # Follower counts grow while the collection runs: later pages see larger numbers.
         metrics = user["public_metrics"]
         metrics["followers_count"] += self.rng.randint(0, 3)
