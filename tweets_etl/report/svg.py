@@ -73,7 +73,7 @@ class Bar:
     display: Optional[str] = None  # the text beside the bar; default: the value as a count
 
 
-def hbar(bars: Sequence[Bar], *, width: float = 420, label_width: float = 130, unit: str = "tweets") -> str:
+def hbar(bars: Sequence[Bar], *, width: float = 400, label_width: float = 130, unit: str = "tweets") -> str:
     """Horizontal bars, largest first as given; the value is written beside each bar."""
     row, top = 26, 4
     height = top + row * len(bars) + 4
@@ -239,9 +239,10 @@ def stacked_columns(
 
 def _y_axis(left: float, top: float, plot_w: float, plot_h: float, ceiling: float) -> List[str]:
     body = []
-    for step in range(5):
-        value = ceiling * step / 4
-        y = top + plot_h - plot_h * step / 4
+    steps = axis_steps(ceiling)
+    for step in range(steps + 1):
+        value = ceiling * step / steps
+        y = top + plot_h - plot_h * step / steps
         body.append(
             f'<line x1="{_num(left)}" x2="{_num(left + plot_w)}" y1="{_num(y)}" y2="{_num(y)}" stroke="{GRID}"/>'
         )
@@ -279,15 +280,28 @@ def _line_overlay(
     return body
 
 
+# Round axis tops and how many gridlines divide each into round steps (150 -> 50s, 250 -> 50s, 300 -> 100s).
+_FACTOR_STEPS = ((1, 4), (1.5, 3), (2, 4), (2.5, 5), (3, 3), (4, 4), (5, 5), (6, 3), (8, 4), (10, 5))
+
+
 def _nice_ceiling(value: float) -> float:
     """The smallest round number (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten) >= ``value``."""
     if value <= 0:
         return 1
     magnitude = 10 ** math.floor(math.log10(value))
-    for factor in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
-        if value <= factor * magnitude:
+    for factor, _ in _FACTOR_STEPS:
+        if value <= factor * magnitude * (1 + 1e-9):
             return factor * magnitude
     return 10 * magnitude
+
+
+def axis_steps(ceiling: float) -> int:
+    """Gridline intervals for an axis from 0 to ``ceiling`` (a :func:`_nice_ceiling`) with round labels."""
+    if ceiling <= 4 and float(ceiling).is_integer():
+        return max(int(ceiling), 1)  # counts: 0, 1, 2, 3 rather than 0, 0.75, 1.5
+    magnitude = 10 ** math.floor(math.log10(ceiling))
+    factor = round(ceiling / magnitude, 6)
+    return next((steps for f, steps in _FACTOR_STEPS if math.isclose(f, factor)), 4)
 
 
 @dataclass(frozen=True)

@@ -174,3 +174,23 @@ def test_report_on_a_database_without_tweets_says_what_to_do(spark, spark_var_di
     ):
         build_report(spark, config, tmp_path)
     assert not list(tmp_path.iterdir())
+
+
+def test_an_empty_star_schema_gives_an_empty_dashboard(spark, spark_var_dir, tmp_path):
+    from tweets_etl.io.warehouse import Warehouse
+
+    config = report_config(spark_var_dir, database="it_report_empty")
+    Warehouse(spark, config.warehouse.database).ensure()  # every table, no rows
+    try:
+        files = build_report(spark, config, tmp_path)
+    finally:
+        spark.sql("DROP DATABASE IF EXISTS it_report_empty CASCADE")
+    summary = files.data["summary"]
+    assert (summary["tweets"], summary["spam_excluded"], summary["days"], summary["first_date"]) == (
+        0,
+        0,
+        0,
+        None,
+    )
+    assert files.data["timeline"]["buckets"] == [] and files.data["trending_hashtags"]["items"] == []
+    assert "No data for this chart yet." in files.html.read_text(encoding="utf-8")

@@ -119,3 +119,19 @@ def test_share_bars_fill_the_same_width_whatever_the_total():
     assert len(widths) == 3  # the zero part of row b is not drawn
     assert widths[0] + widths[1] == pytest.approx(widths[2], abs=0.2)
     assert widths[1] == pytest.approx(3 * widths[0], abs=0.2)
+
+
+@pytest.mark.parametrize(
+    ("ceiling", "labels"),
+    [
+        (150, ["0", "50", "100", "150"]),
+        (300, ["0", "100", "200", "300"]),
+        (250, ["0", "50", "100", "150", "200", "250"]),
+        (1000, ["0", "250", "500", "750", "1,000"]),
+        (3, ["0", "1", "2", "3"]),
+        (1, ["0", "1"]),
+    ],
+)
+def test_axis_labels_are_round(ceiling, labels):
+    root = parse(svg.columns([Bar("a", ceiling)]))
+    assert [t for t in texts(root) if t != "a"] == labels
