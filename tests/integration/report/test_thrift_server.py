@@ -208,7 +208,11 @@ def test_beeline_queries_the_star_schema_and_views_then_sigterm_stops_cleanly(va
         )
     finally:
         server.process.send_signal(signal.SIGTERM)
-        code = server.process.wait(timeout=90)
+        try:
+            code = server.process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            server.process.kill()  # never leave a server behind; its JVM exits with its parent
+            raise
     log = "".join(server.output)
     assert code == 0, log[-3000:]
     assert f"stopped; 127.0.0.1:{port} is free" in log and "Traceback" not in log
