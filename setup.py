@@ -5,6 +5,7 @@ Extras keep each box lean:
   ship      the SFTP shipper (paramiko)
   pipeline  what Spark executors need (sentiment, Arrow for pandas UDFs); packed by `make package`
   local     pipeline + pyspark 3.5 for a laptop; on a cluster spark-submit provides Spark instead
+  notebook  Jupyter kernel, nbclient and matplotlib for notebooks/ (make notebook)
   dev       everything, plus the test and lint tools
 """
 
@@ -27,8 +28,9 @@ PIPELINE = [
 COLLECT = ["tweepy>=4.14,<5", "tqdm>=4.64"]
 SHIP = ["paramiko>=3.4,<6", "tqdm>=4.64"]
 LOCAL = ["pyspark>=3.5,<3.6", *PIPELINE]
+NOTEBOOK = ["nbclient>=0.8", "nbformat>=5.7", "ipykernel>=6.0", "matplotlib>=3.5"]
 TEST = ["pytest>=7.4", "chispa>=0.10", "ruff>=0.6", "responses>=0.23", "lxml>=4.9", "venv-pack>=0.2"]
-DEV = sorted({*LOCAL, *COLLECT, *SHIP, *TEST})
+DEV = sorted({*LOCAL, *COLLECT, *SHIP, *NOTEBOOK, *TEST})
 
 setup(
     name="tweets-etl",
@@ -46,6 +48,7 @@ setup(
         "ship": SHIP,
         "pipeline": PIPELINE,
         "local": LOCAL,
+        "notebook": NOTEBOOK,
         "dev": DEV,
     },
     entry_points={"console_scripts": ["tweets-etl=tweets_etl.cli:main"]},
