@@ -10,6 +10,7 @@ from typing import Dict, Optional
 
 from tweets_etl.config import Config
 from tweets_etl.errors import TweetsEtlError
+from tweets_etl.metastore import require_free_metastore
 
 # Settings every run relies on for correctness, whatever the environment file says.
 REQUIRED_CONF: Dict[str, str] = {
@@ -65,6 +66,8 @@ def require_java() -> None:
 def build_spark(config: Config, *, app_name: Optional[str] = None):
     """Return the session for this run; inside spark-submit it joins the session spark-submit made."""
     require_java()
+    if not launched_by_spark_submit() and config.warehouse.metastore == "embedded":
+        require_free_metastore(config)
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName(app_name or config.spark.app_name).enableHiveSupport()

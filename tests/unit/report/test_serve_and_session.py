@@ -14,13 +14,13 @@ from tweets_etl.cli import main
 from tweets_etl.commands.serve import _is_loopback
 from tweets_etl.config import load_config
 from tweets_etl.errors import ConfigError
-from tweets_etl.report.bi_views import BI_VIEWS, view_statements
-from tweets_etl.report.session import (
+from tweets_etl.metastore import (
     MetastoreBusyError,
     derby_lock_file,
     metastore_in_use,
     require_free_metastore,
 )
+from tweets_etl.report.bi_views import BI_VIEWS, view_statements
 from tweets_etl.report.thrift_server import ServeError, check_port_free
 from tweets_etl.tables import TABLES, VIEWS
 

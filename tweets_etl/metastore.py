@@ -1,0 +1,57 @@
+"""The embedded Derby metastore admits one JVM at a time: say so in one sentence before Spark starts.
+
+A second JVM on the same metastore (a `tweets-etl serve` left running, a pipeline run in progress)
+fails deep inside Hive with tens of thousands of lines of Java stack trace, so the lock is checked
+first: Derby holds an exclusive lock on ``dbex.lck`` while the database is booted, and Java's file
+locks on Linux and macOS are the POSIX locks ``fcntl`` sees.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tweets_etl.config import Config
+from tweets_etl.errors import TweetsEtlError
+
+try:
+    import fcntl
+except ImportError:  # Windows: no POSIX locks; Derby's own error is all we get there
+    fcntl = None  # type: ignore[assignment]
+
+
+class MetastoreBusyError(TweetsEtlError):
+    """Another process has the embedded metastore open."""
+
+
+def derby_lock_file(config: Config) -> Path:
+    return config.var_path / "metastore" / "metastore_db" / "dbex.lck"
+
+
+def metastore_in_use(config: Config) -> bool:
+    """True when another process has this var dir's embedded Derby metastore booted."""
+    lock = derby_lock_file(config)
+    if config.warehouse.metastore != "embedded" or fcntl is None or not lock.is_file():
+        return False
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except OSError:  # not ours to open (another user's var dir): let Spark report it
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def require_free_metastore(config: Config) -> None:
+    if metastore_in_use(config):
+        raise MetastoreBusyError(
+            f"the metastore in {config.var_path / 'metastore'} is open in another Spark process "
+            "(a running `tweets-etl serve`, `run` or `sql`?); the embedded Derby metastore allows one at "
+            "a time, so stop that process first or use another --var-dir"
+        )
