@@ -25,7 +25,7 @@ API = "https://api.twitter.com"
 ENDPOINTS = {"recent": f"{API}/2/tweets/search/recent", "archive": f"{API}/2/tweets/search/all"}
 # Transport headers describe the recorded gzip body, not the JSON body replayed here.
 _DROP_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "content-disposition"}
-TEST_TOKEN = "test-bearer-AAAAAAAAAAAAAAAAAAAAAMLheAAAAAAA0%2BuSeid"
+TEST_TOKEN = "fake-test-bearer-token-MLhe0%2BuSeid"
 
 
 class FakeClock:

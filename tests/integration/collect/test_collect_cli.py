@@ -6,7 +6,7 @@ import pytest
 
 from tweets_etl.cli import main
 
-TOKEN = "AAAAAAAAAAAAAAAAAAAAA-a-secret-cli-token-0123456789"
+TOKEN = "fake-token-for-tests-a-secret-cli-token-0123456789"
 
 
 @pytest.fixture
