@@ -68,10 +68,6 @@ def synthetic_id(kind: str, content: Dict[str, Any]) -> str:
     return str(SYNTHETIC_ID_BASE + int.from_bytes(digest[:8], "big") % SYNTHETIC_ID_SPAN)
 
 
-def is_synthetic_id(value: str) -> bool:
-    return value.isdigit() and SYNTHETIC_ID_BASE <= int(value) <= MAX_BIGINT
-
-
 def place_id(full_name: str, country: Optional[str]) -> str:
     """16 hex digits like the API's place ids, derived from the names."""
     return hashlib.sha256(f"place\n{full_name}\n{country or ''}".encode()).hexdigest()[:16]
