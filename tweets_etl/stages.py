@@ -39,20 +39,6 @@ from tweets_etl.transforms import dimensions, facts
 from tweets_etl.transforms.ingest import parse_raw_lines
 from tweets_etl.transforms.staging import dedupe_tweets, flatten_records
 
-# What scoring and classification read from stg_tweets, and the columns they add.
-ENRICH_INPUT_COLUMNS = (
-    "tweet_id",
-    "text",
-    "hashtags",
-    "mentions",
-    "urls",
-    "author_id",
-    "created_at",
-    "author_created_at",
-    "author_tweet_count",
-)
-ENRICHMENT_COLUMNS = tuple(name for name in INT_TWEETS_ENRICHED.columns if name not in STG_TWEETS.columns)
-
 
 def ingest(context: BatchContext) -> None:
     """Raw files -> raw_records (the batch's partition, rewritten whole)."""
@@ -97,30 +83,21 @@ def stage(context: BatchContext) -> None:
 def enrich(context: BatchContext) -> None:
     """stg_tweets (touched partitions) -> int_tweets_enriched: sentiment, feedback type, aspects, spam."""
     from tweets_etl.taxonomy import load_taxonomy
-    from tweets_etl.transforms.classify import with_aspects, with_feedback_type, with_spam_flags
-    from tweets_etl.transforms.sentiment import with_sentiment
+    from tweets_etl.transforms.enrich import judge_tweets
 
     settings = context.config.sentiment
-    taxonomy = load_taxonomy(context.config.taxonomy_path)
     touched = context.warehouse.read_partitions(STG_TWEETS, context.batch_dates())
-    # Scoring and classifying need a few columns; the shuffles they cause (distinct texts, the
-    # spam window) move only those. The wide staged rows are shuffled once, by the join below.
-    judged = (
-        touched.select(*ENRICH_INPUT_COLUMNS)
-        .transform(
-            with_sentiment,
-            backend=settings.backend,
-            model_path=settings.model_path,
-            batch_size=settings.batch_size,
-            keep_text=False,
-        )
-        .transform(with_aspects, taxonomy=taxonomy)
-        .transform(with_feedback_type, taxonomy=taxonomy)
-        .transform(with_spam_flags, taxonomy=taxonomy)
+    # Judging reads a few columns; the shuffles it causes (distinct texts, the spam window) move
+    # only those. The wide staged rows are shuffled once, by the join below.
+    judgements = touched.transform(
+        judge_tweets,
+        taxonomy=load_taxonomy(context.config.taxonomy_path),
+        backend=settings.backend,
+        model_path=settings.model_path,
+        batch_size=settings.batch_size,
     )
-    enrichment = judged.select("tweet_id", *ENRICHMENT_COLUMNS)
     # left: a row lost by enrichment would keep null labels and fail the accepted-values gate.
-    enriched = touched.join(enrichment, on="tweet_id", how="left")
+    enriched = touched.join(judgements, on="tweet_id", how="left")
     context.warehouse.overwrite_partitions(enriched, INT_TWEETS_ENRICHED)
 
 

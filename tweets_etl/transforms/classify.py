@@ -9,7 +9,7 @@ per input row, nothing filtered out; spam is a flag, never a deletion.
 from __future__ import annotations
 
 from functools import reduce
-from typing import List, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -39,23 +39,17 @@ def with_feedback_type(df: DataFrame, *, taxonomy: Taxonomy, text_col: str = "te
     """Add ``feedback_type string`` (never null): the first type in ``taxonomy.priority`` whose rule
     matches, else the fallback. Needs ``sentiment_label`` (run :func:`with_sentiment` first) when a
     rule uses sentiment, and reads ``urls`` for ``has_link`` when the column is there."""
-    uses_sentiment = any(condition.sentiment for item in taxonomy.feedback_types for condition in item.when)
-    if uses_sentiment and "sentiment_label" not in df.columns:
+    if uses_sentiment(taxonomy) and "sentiment_label" not in df.columns:
         raise ValueError("with_feedback_type needs a sentiment_label column: apply with_sentiment first")
     with_text = _with_classify_text(df, text_col)
     text = F.col(_TEXT)
-    facts = _Facts(
-        text=text,
-        sentiment=F.coalesce(F.col("sentiment_label"), F.lit("unscored")) if uses_sentiment else None,
+    feedback_type = feedback_type_column(
+        taxonomy,
+        cues=cue_columns(text, taxonomy),
+        sentiment_label=F.col("sentiment_label") if uses_sentiment(taxonomy) else None,
         has_aspect=text.rlike(taxonomy.any_aspect_pattern) if taxonomy.aspects else F.lit(False),
-        has_link=_has_link(df, text_col),
+        has_link=has_link(df, link_in_text(F.col(text_col))),
     )
-    chain = None
-    for type_id in taxonomy.priority[:-1]:
-        rule = facts.rule(taxonomy.feedback_type(type_id))
-        chain = F.when(rule, F.lit(type_id)) if chain is None else chain.when(rule, F.lit(type_id))
-    fallback = F.lit(taxonomy.fallback)
-    feedback_type = fallback if chain is None else chain.otherwise(fallback)
     return with_text.select(*[F.col(name) for name in df.columns], feedback_type.alias("feedback_type"))
 
 
@@ -63,9 +57,7 @@ def with_aspects(df: DataFrame, *, taxonomy: Taxonomy, text_col: str = "text") -
     """Add ``aspects array<string>``: the ids of every aspect the text mentions, in taxonomy order;
     an empty array (never null) when none does or there is no text."""
     with_text = _with_classify_text(df, text_col)
-    text = F.col(_TEXT)
-    matches = [F.when(text.rlike(aspect.lexicon.pattern), F.lit(aspect.id)) for aspect in taxonomy.aspects]
-    aspects = F.array_compact(F.array(*matches)) if matches else _empty_strings()
+    aspects = aspects_column(F.col(_TEXT), taxonomy)
     return with_text.select(*[F.col(name) for name in df.columns], aspects.alias("aspects"))
 
 
@@ -74,33 +66,17 @@ def with_spam_flags(df: DataFrame, *, taxonomy: Taxonomy, text_col: str = "text"
     when clean) and ``is_spam boolean`` (true when any reason applies). Needs ``hashtags``,
     ``mentions``, ``author_id``, ``created_at``, ``author_created_at`` and ``author_tweet_count``;
     ``repeated_text`` counts within this DataFrame (one batch), over an explicit window."""
-    _require(
-        df, ("hashtags", "mentions", "author_id", "created_at", "author_created_at", "author_tweet_count")
-    )
-    rules = taxonomy.spam
-    raw_text = F.coalesce(F.col(text_col), F.lit(""))
+    _require(df, SPAM_INPUT_COLUMNS)
     with_text = _with_classify_text(df, text_col)
     text = F.col(_TEXT)
-    # The same words from the same author, whatever links and mentions differ between the copies.
-    repeat_key = F.trim(F.regexp_replace(F.regexp_replace(text, _MENTION, " "), r"\s+", " "))
-    repeats = F.count(F.lit(1)).over(Window.partitionBy(F.col("author_id"), repeat_key))
-    words_left = F.regexp_replace(F.regexp_replace(raw_text, _LINK, " "), f"{_MENTION}|{_HASHTAG}", " ")
-    account_age_days = F.datediff(F.col("created_at"), F.col("author_created_at"))
-    reasons = {
-        "many_hashtags": _size(F.col("hashtags")) > rules.max_hashtags,
-        "many_mentions": _size(F.col("mentions")) > rules.max_mentions,
-        "link_only": _has_link(df, text_col) & ~words_left.rlike(r"[\p{L}\p{N}]"),
-        "repeated_text": F.col("author_id").isNotNull()
-        & (repeat_key != "")
-        & (repeats >= rules.repeated_text_min),
-        "promo_terms": text.rlike(rules.promo.pattern),
-        "young_prolific_account": (account_age_days < rules.young_account_days)
-        & (F.col("author_tweet_count") > rules.young_account_min_tweets),
-    }
-    flagged = [
-        F.when(F.coalesce(condition, F.lit(False)), F.lit(reason)) for reason, condition in reasons.items()
-    ]
-    spam_reasons = F.array_compact(F.array(*flagged))
+    spam_reasons = spam_reasons_column(
+        df,
+        taxonomy,
+        has_link=has_link(df, link_in_text(F.col(text_col))),
+        no_words=no_words_besides_links(F.col(text_col)),
+        repeat_key=repeat_key(text),
+        has_promo_terms=text.rlike(taxonomy.spam.promo.pattern),
+    )
     return with_text.select(
         *[F.col(name) for name in df.columns],
         spam_reasons.alias("spam_reasons"),
@@ -108,17 +84,117 @@ def with_spam_flags(df: DataFrame, *, taxonomy: Taxonomy, text_col: str = "text"
     )
 
 
+# The building blocks: each is a column expression, so the enrich stage can compute what depends on
+# the text alone once per distinct text (tweets_etl.transforms.enrich) and the rest per tweet.
+
+SPAM_INPUT_COLUMNS = (
+    "hashtags",
+    "mentions",
+    "author_id",
+    "created_at",
+    "author_created_at",
+    "author_tweet_count",
+)
+
+
+def uses_sentiment(taxonomy: Taxonomy) -> bool:
+    return any(condition.sentiment for item in taxonomy.feedback_types for condition in item.when)
+
+
+def aspects_column(text: Column, taxonomy: Taxonomy) -> Column:
+    """Ids of the aspects ``text`` (a :func:`classify_text`) mentions, in taxonomy order; never null."""
+    matches = [F.when(text.rlike(aspect.lexicon.pattern), F.lit(aspect.id)) for aspect in taxonomy.aspects]
+    return F.array_compact(F.array(*matches)) if matches else _empty_strings()
+
+
+def cue_columns(text: Column, taxonomy: Taxonomy) -> Dict[str, Column]:
+    """Whether ``text`` (a :func:`classify_text`) matches each feedback type's cues, by type id."""
+    return {item.id: text.rlike(item.cues.pattern) for item in taxonomy.feedback_types if item.cues}
+
+
+def feedback_type_column(
+    taxonomy: Taxonomy,
+    *,
+    cues: Mapping[str, Column],
+    sentiment_label: Optional[Column],
+    has_aspect: Column,
+    has_link: Column,
+) -> Column:
+    """The first type in ``taxonomy.priority`` whose rule holds, else the fallback; never null."""
+    sentiment = F.coalesce(sentiment_label, F.lit("unscored")) if sentiment_label is not None else None
+    facts = _Facts(sentiment=sentiment, has_aspect=has_aspect, has_link=has_link)
+    chain = None
+    for type_id in taxonomy.priority[:-1]:
+        rule = facts.rule(taxonomy.feedback_type(type_id), cues.get(type_id, F.lit(False)))
+        chain = F.when(rule, F.lit(type_id)) if chain is None else chain.when(rule, F.lit(type_id))
+    fallback = F.lit(taxonomy.fallback)
+    return fallback if chain is None else chain.otherwise(fallback)
+
+
+def has_link(df: DataFrame, link_in_text: Column) -> Column:
+    """A link in the ``urls`` entity array (when the frame has one) or in the text itself."""
+    if "urls" in df.columns:
+        return (_size(F.col("urls")) > 0) | link_in_text
+    return link_in_text
+
+
+def link_in_text(raw_text: Column) -> Column:
+    return F.coalesce(raw_text, F.lit("")).rlike(_LINK)
+
+
+def no_words_besides_links(raw_text: Column) -> Column:
+    """True when nothing but links, mentions and hashtags is left: no letter or digit."""
+    words_left = F.regexp_replace(
+        F.regexp_replace(F.coalesce(raw_text, F.lit("")), _LINK, " "), f"{_MENTION}|{_HASHTAG}", " "
+    )
+    return ~words_left.rlike(r"[\p{L}\p{N}]")
+
+
+def repeat_key(text: Column) -> Column:
+    """The same words from the same author, whatever links and mentions differ between the copies."""
+    return F.trim(F.regexp_replace(F.regexp_replace(text, _MENTION, " "), r"\s+", " "))
+
+
+def spam_reasons_column(
+    df: DataFrame,
+    taxonomy: Taxonomy,
+    *,
+    has_link: Column,
+    no_words: Column,
+    repeat_key: Column,
+    has_promo_terms: Column,
+) -> Column:
+    """Ids of the spam reasons that apply to each row of ``df`` (empty when clean). ``repeated_text``
+    counts rows of ``df`` (one batch) with the same author and ``repeat_key``, over a window."""
+    rules = taxonomy.spam
+    repeats = F.count(F.lit(1)).over(Window.partitionBy(F.col("author_id"), repeat_key))
+    account_age_days = F.datediff(F.col("created_at"), F.col("author_created_at"))
+    reasons = {
+        "many_hashtags": _size(F.col("hashtags")) > rules.max_hashtags,
+        "many_mentions": _size(F.col("mentions")) > rules.max_mentions,
+        "link_only": has_link & no_words,
+        "repeated_text": F.col("author_id").isNotNull()
+        & (repeat_key != "")
+        & (repeats >= rules.repeated_text_min),
+        "promo_terms": has_promo_terms,
+        "young_prolific_account": (account_age_days < rules.young_account_days)
+        & (F.col("author_tweet_count") > rules.young_account_min_tweets),
+    }
+    flagged = [
+        F.when(F.coalesce(condition, F.lit(False)), F.lit(reason)) for reason, condition in reasons.items()
+    ]
+    return F.array_compact(F.array(*flagged))
+
+
 class _Facts:
     """What the feedback rules can test, as columns, and how a rule combines them."""
 
-    def __init__(self, *, text: Column, sentiment, has_aspect: Column, has_link: Column) -> None:
-        self.text = text
+    def __init__(self, *, sentiment: Optional[Column], has_aspect: Column, has_link: Column) -> None:
         self.sentiment = sentiment
         self.has_aspect = has_aspect
         self.has_link = has_link
 
-    def rule(self, feedback_type: FeedbackType) -> Column:
-        cues = self.text.rlike(feedback_type.cues.pattern) if feedback_type.cues else F.lit(False)
+    def rule(self, feedback_type: FeedbackType, cues: Column) -> Column:
         alternatives = [self._condition(condition, cues) for condition in feedback_type.when]
         return reduce(lambda left, right: left | right, alternatives)
 
@@ -133,14 +209,6 @@ class _Facts:
         if condition.has_link is not None:
             parts.append(self.has_link if condition.has_link else ~self.has_link)
         return reduce(lambda left, right: left & right, parts)
-
-
-def _has_link(df: DataFrame, text_col: str) -> Column:
-    """A link in the ``urls`` entity array (when there is one) or in the text itself."""
-    in_text = F.coalesce(F.col(text_col), F.lit("")).rlike(_LINK)
-    if "urls" in df.columns:
-        return (_size(F.col("urls")) > 0) | in_text
-    return in_text
 
 
 def _size(values: Column) -> Column:

@@ -10,7 +10,7 @@ band are native ``when`` expressions over the compound score, built from the con
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 import pandas as pd
 from pyspark.sql import Column, DataFrame
@@ -76,6 +76,27 @@ def with_sentiment(
     (doubles, null when unscored), ``sentiment_label`` and ``sentiment_band`` (never null: a row with
     no scorable text, or no text at all, is ``unscored``).
     """
+    prepared = df.withColumn("_sentiment_text", sentiment_text(F.col(text_col)))
+    scored = score_distinct_texts(
+        prepared, "_sentiment_text", backend=backend, model_path=model_path, batch_size=batch_size
+    )
+    result = prepared.join(scored, on="_sentiment_text", how="left").select(
+        *[F.col(name) for name in df.columns],
+        F.col("_sentiment_text").alias("sentiment_text"),
+        *score_columns(F.col("_score")),
+    )
+    return result if keep_text else result.drop("sentiment_text")
+
+
+def score_distinct_texts(
+    df: DataFrame, text_col: str, *, backend: str, model_path: Optional[str], batch_size: int
+) -> DataFrame:
+    """Each distinct non-null ``text_col`` of ``df`` once, with its scores as the struct ``_score``.
+
+    This is where "score each distinct text once" happens. The explicit repartition keeps the UDF
+    spread over every core: adaptive execution would otherwise coalesce the small shuffle of
+    distinct texts into one partition, and so one Python worker.
+    """
     from tweets_etl.sentiment import build_scorer
 
     # Built here, on the driver, so a wrong backend or missing weights fail before any task runs.
@@ -83,30 +104,27 @@ def with_sentiment(
     check = getattr(scorer, "check_installed", None)
     if check is not None:
         check()
-    prepared = df.withColumn("_sentiment_text", sentiment_text(F.col(text_col)))
-    # Distinct on purpose: this is where "score each distinct text once" happens. The explicit
-    # repartition keeps the UDF spread over every core: adaptive execution would otherwise coalesce
-    # the small shuffle of distinct texts into one partition, and so one Python worker.
     partitions = int(df.sparkSession.conf.get("spark.sql.shuffle.partitions"))
-    scored = (
-        prepared.select("_sentiment_text")
-        .where(F.col("_sentiment_text").isNotNull())
-        .repartition(partitions, "_sentiment_text")
+    return (
+        df.select(text_col)
+        .where(F.col(text_col).isNotNull())
+        .repartition(partitions, text_col)
         .distinct()
-        .withColumn("_score", _score_udf(scorer)(F.col("_sentiment_text")))
+        .withColumn("_score", _score_udf(scorer)(F.col(text_col)))
     )
-    compound = F.col("_score.compound")
-    result = prepared.join(scored, on="_sentiment_text", how="left").select(
-        *[F.col(name) for name in df.columns],
-        F.col("_sentiment_text").alias("sentiment_text"),
+
+
+def score_columns(score: Column) -> List[Column]:
+    """The sentiment columns from a ``_score`` struct (null when unscored), label and band included."""
+    compound = score.compound
+    return [
         compound.alias("sentiment_compound"),
-        F.col("_score.positive").alias("sentiment_positive"),
-        F.col("_score.neutral").alias("sentiment_neutral"),
-        F.col("_score.negative").alias("sentiment_negative"),
+        score.positive.alias("sentiment_positive"),
+        score.neutral.alias("sentiment_neutral"),
+        score.negative.alias("sentiment_negative"),
         sentiment_label(compound).alias("sentiment_label"),
         sentiment_band(compound).alias("sentiment_band"),
-    )
-    return result if keep_text else result.drop("sentiment_text")
+    ]
 
 
 def _score_udf(scorer):

@@ -12,8 +12,10 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
+from tweets_etl.tables import INT_TWEETS_ENRICHED, STG_TWEETS
 from tweets_etl.taxonomy import SPAM_REASONS, load_taxonomy
 from tweets_etl.transforms.classify import with_aspects, with_feedback_type, with_spam_flags
+from tweets_etl.transforms.enrich import JUDGEMENT_COLUMNS, judge_tweets
 from tweets_etl.transforms.sentiment import with_sentiment
 
 pytestmark = pytest.mark.spark
@@ -271,15 +273,12 @@ def test_every_real_chatgpt_tweet_is_scored_and_classified(spark, shared_data, t
         "tweet_id string, created_at timestamp, text string, hashtags array<string>, mentions array<string>, "
         "urls array<string>, author_id string, author_created_at timestamp, author_tweet_count bigint",
     )
-    enriched = (
-        with_sentiment(df, keep_text=False)
-        .transform(lambda frame: with_aspects(frame, taxonomy=taxonomy))
-        .transform(lambda frame: with_feedback_type(frame, taxonomy=taxonomy))
-        .transform(lambda frame: with_spam_flags(frame, taxonomy=taxonomy))
-        .select("sentiment_label", "feedback_type", "aspects", "is_spam", "spam_reasons")
-        .cache()
+    one_by_one = _one_by_one(df, taxonomy).cache()
+    # The enrich stage judges each distinct text once: on real tweets it must agree row for row.
+    assert_df_equality(
+        judge_tweets(df, taxonomy=taxonomy), one_by_one, ignore_row_order=True, ignore_nullable=True
     )
-    result = enriched.collect()
+    result = one_by_one.collect()
     assert len(result) == len(rows) > 18000
     type_ids = {item.id for item in taxonomy.feedback_types}
     aspect_ids = {aspect.id for aspect in taxonomy.aspects}
@@ -297,3 +296,36 @@ def test_every_real_chatgpt_tweet_is_scored_and_classified(spark, shared_data, t
     assert set(types) == type_ids and set(aspects) == aspect_ids
     assert {"negative", "neutral", "positive"} <= set(labels)
     print(f"\nsentiment {dict(labels)}\nfeedback {dict(types)}\naspects {dict(aspects)}\nspam {dict(spam)}")
+
+
+def _one_by_one(df, taxonomy):
+    """The row-wise functions a notebook uses, chained: what the enrich stage must equal."""
+    return (
+        with_sentiment(df, keep_text=False)
+        .transform(lambda frame: with_aspects(frame, taxonomy=taxonomy))
+        .transform(lambda frame: with_feedback_type(frame, taxonomy=taxonomy))
+        .transform(lambda frame: with_spam_flags(frame, taxonomy=taxonomy))
+        .select("tweet_id", *JUDGEMENT_COLUMNS)
+    )
+
+
+def test_judging_each_distinct_text_once_gives_the_row_wise_result(spark, taxonomy):
+    rows = [row[:-1] for row in _spam_rows()]
+    # Feedback cases, a retweet-like copy of one of them by other authors, an empty text.
+    rows += [
+        (f"c{number}", text, [], [], [], f"c{number % 3}", NOW, OLD, 900)
+        for number, (text, _, _, _) in enumerate(CASES + CASES[:2])
+    ]
+    rows.append(("e1", "", [], [], [], "a1", NOW, OLD, 900))
+    df = spark.createDataFrame(rows, SPAM_SCHEMA)
+    assert_df_equality(
+        judge_tweets(df, taxonomy=taxonomy),
+        _one_by_one(df, taxonomy),
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
+
+
+def test_judgement_columns_are_what_enrichment_adds_to_staged_tweets():
+    added = [name for name in INT_TWEETS_ENRICHED.columns if name not in STG_TWEETS.columns]
+    assert sorted(added) == sorted(JUDGEMENT_COLUMNS)
