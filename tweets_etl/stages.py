@@ -87,27 +87,27 @@ def enrich(context: BatchContext) -> None:
 
     settings = context.config.sentiment
     touched = context.warehouse.read_partitions(STG_TWEETS, context.batch_dates())
-    # Judging reads a few columns; the shuffles it causes (distinct texts, the spam window) move
-    # only those. The wide staged rows are shuffled once, by the join below.
-    judgements = touched.transform(
-        judge_tweets,
+    # Only the judgements are written: the staged columns stay in stg_tweets, so the wide rows are
+    # neither shuffled nor written again (model joins the two on tweet_id).
+    judgements = judge_tweets(
+        touched,
         taxonomy=load_taxonomy(context.config.taxonomy_path),
         backend=settings.backend,
         model_path=settings.model_path,
         batch_size=settings.batch_size,
+        carry=("created_date",),
     )
-    # left: a row lost by enrichment would keep null labels and fail the accepted-values gate.
-    enriched = touched.join(judgements, on="tweet_id", how="left")
-    context.warehouse.overwrite_partitions(enriched, INT_TWEETS_ENRICHED)
+    context.warehouse.overwrite_partitions(judgements, INT_TWEETS_ENRICHED)
 
 
 def model(context: BatchContext) -> None:
-    """int_tweets_enriched (touched partitions) -> dimensions, fct_tweets and the bridges."""
+    """stg_tweets and int_tweets_enriched (touched partitions) -> dimensions, fct_tweets and the bridges."""
     from tweets_etl.taxonomy import load_taxonomy
 
     spark, warehouse = context.spark, context.warehouse
     taxonomy = load_taxonomy(context.config.taxonomy_path)
-    touched = warehouse.read_partitions(INT_TWEETS_ENRICHED, context.batch_dates())
+    touched = warehouse.read_partitions(STG_TWEETS, context.batch_dates())
+    enrichment = warehouse.read_partitions(INT_TWEETS_ENRICHED, context.batch_dates())
     growing = (
         (DIM_USERS, dimensions.build_dim_users),
         (DIM_HASHTAGS, dimensions.build_dim_hashtags),
@@ -120,9 +120,9 @@ def model(context: BatchContext) -> None:
     warehouse.swap_in(languages, DIM_LANGUAGES)
     for table, build, content in _reference_dimensions(spark, taxonomy):
         warehouse.replace_if_changed(build, table, seeds.fingerprint(content))
-    warehouse.overwrite_partitions(facts.build_fct_tweets(touched), FCT_TWEETS)
+    warehouse.overwrite_partitions(facts.build_fct_tweets(touched, enrichment), FCT_TWEETS)
     warehouse.overwrite_partitions(facts.build_bridge_tweet_hashtags(touched), BRIDGE_TWEET_HASHTAGS)
-    warehouse.overwrite_partitions(facts.build_bridge_tweet_aspects(touched), BRIDGE_TWEET_ASPECTS)
+    warehouse.overwrite_partitions(facts.build_bridge_tweet_aspects(enrichment), BRIDGE_TWEET_ASPECTS)
 
 
 def _reference_dimensions(spark: SparkSession, taxonomy) -> list:

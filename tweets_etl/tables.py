@@ -97,8 +97,9 @@ STG_TWEETS = _table(
 
 INT_TWEETS_ENRICHED = _table(
     "int_tweets_enriched",
-    "Staged tweets plus what they say: sentiment, feedback type, aspects and spam flags; one row per tweet",
-    *[field for field in STG_TWEETS.schema.fields if field.name != "created_date"],
+    "What each staged tweet says: sentiment, feedback type, aspects and spam flags; one row per tweet "
+    "(join stg_tweets on tweet_id and created_date for the tweet itself)",
+    column("tweet_id", S, "X tweet id (natural key)", nullable=False),
     column("sentiment_compound", D, "compound sentiment in [-1, 1]; null when unscored"),
     column("sentiment_positive", D, "positive proportion of the text"),
     column("sentiment_neutral", D, "neutral proportion of the text"),
@@ -421,16 +422,17 @@ GROUP BY f.created_date, t.feedback_type, t.feedback_name""",
 SELECT aspect, aspect_name, feedback_type, feedback_rank, tweet_id, created_date, text, engagement_count,
   sentiment_score
 FROM (
-  SELECT a.aspect, a.aspect_name, e.feedback_type, e.tweet_id, e.created_date, e.text, f.engagement_count,
+  SELECT a.aspect, a.aspect_name, e.feedback_type, e.tweet_id, e.created_date, s.text, f.engagement_count,
     f.sentiment_score,
     ROW_NUMBER() OVER (PARTITION BY a.aspect, e.feedback_type
                        ORDER BY f.engagement_count DESC NULLS LAST, e.tweet_id) AS feedback_rank
   FROM {db}.int_tweets_enriched e
+  JOIN {db}.stg_tweets s ON s.tweet_id = e.tweet_id AND s.created_date = e.created_date
   JOIN {db}.bridge_tweet_aspects b ON b.tweet_id = e.tweet_id AND b.created_date = e.created_date
   JOIN {db}.dim_aspects a ON a.aspect_key = b.aspect_key
   JOIN {db}.fct_tweets f ON f.tweet_id = e.tweet_id AND f.created_date = e.created_date
   WHERE e.feedback_type IN ('complaint', 'suggestion') AND NOT COALESCE(e.is_spam, false)
-    AND e.tweet_type <> 'retweet'
+    AND s.tweet_type <> 'retweet'
 ) ranked
 WHERE feedback_rank <= 5""",
 }

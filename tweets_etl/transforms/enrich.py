@@ -13,7 +13,7 @@ then :func:`~tweets_etl.transforms.classify.with_aspects`, ``with_feedback_type`
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -47,8 +47,10 @@ def judge_tweets(
     model_path: Optional[str] = None,
     batch_size: int = 64,
     text_col: str = "text",
+    carry: Sequence[str] = (),
 ) -> DataFrame:
-    """``tweet_id`` and the :data:`JUDGEMENT_COLUMNS` for every row of ``df`` (same grain).
+    """``tweet_id``, the :data:`JUDGEMENT_COLUMNS` and the ``carry`` columns of ``df``, for every
+    row of ``df`` (same grain, nothing filtered out).
 
     ``df`` needs ``text_col`` and the :data:`TWEET_COLUMNS`. ``repeated_text`` counts within ``df``.
     """
@@ -60,7 +62,8 @@ def judge_tweets(
         batch_size=batch_size,
     )
     # Null-safe: a tweet without text still finds its (empty) judgement.
-    tweets = df.select(text_col, *TWEET_COLUMNS).join(
+    carried = [name for name in carry if name not in (text_col, *TWEET_COLUMNS)]
+    tweets = df.select(text_col, *TWEET_COLUMNS, *carried).join(
         texts, F.col(text_col).eqNullSafe(F.col(_TEXT)), how="left"
     )
     has_link = classify.has_link(tweets, F.col("_link_in_text"))
@@ -86,6 +89,7 @@ def judge_tweets(
         "aspects",
         spam_reasons.alias("spam_reasons"),
         (F.size(spam_reasons) > 0).alias("is_spam"),
+        *carry,
     )
 
 

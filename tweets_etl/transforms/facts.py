@@ -10,13 +10,17 @@ from tweets_etl.transforms.dimensions import location_key
 from tweets_etl.transforms.keys import date_key, surrogate_key, time_key
 
 
-def build_fct_tweets(enriched_df: DataFrame) -> DataFrame:
-    """``enriched_df``: int_tweets_enriched rows. Grain: one row per tweet. Columns: ``fct_tweets``."""
+def build_fct_tweets(stg_df: DataFrame, enrichment_df: DataFrame) -> DataFrame:
+    """``stg_df``: stg_tweets rows; ``enrichment_df``: their int_tweets_enriched rows.
+    Grain: one row per staged tweet. Columns: ``fct_tweets``."""
     interactions = [F.col(name) for name in ("like_count", "retweet_count", "reply_count", "quote_count")]
     engagement = F.when(
         interactions[0].isNotNull(), sum(F.coalesce(count, F.lit(0)) for count in interactions)
     ).cast("bigint")
     impressions = F.col("impression_count")
+    # left: a tweet that lost its enrichment still gets its fact row (unknown members), and the
+    # check stage's relationship gates name the gap.
+    enriched_df = stg_df.join(enrichment_df.drop("created_date"), on="tweet_id", how="left")
     fct = enriched_df.select(
         "tweet_id",
         date_key(F.col("created_at")).alias("date_key"),
@@ -64,9 +68,9 @@ def build_bridge_tweet_hashtags(stg_df: DataFrame) -> DataFrame:
     return bridge.select(*BRIDGE_TWEET_HASHTAGS.columns)
 
 
-def build_bridge_tweet_aspects(enriched_df: DataFrame) -> DataFrame:
-    """Grain: one row per (tweet, aspect)."""
-    bridge = enriched_df.select("tweet_id", F.explode("aspects").alias("aspect"), "created_date").select(
+def build_bridge_tweet_aspects(enrichment_df: DataFrame) -> DataFrame:
+    """``enrichment_df``: int_tweets_enriched rows. Grain: one row per (tweet, aspect)."""
+    bridge = enrichment_df.select("tweet_id", F.explode("aspects").alias("aspect"), "created_date").select(
         "tweet_id", surrogate_key(F.col("aspect")).alias("aspect_key"), "created_date"
     )
     return bridge.select(*BRIDGE_TWEET_ASPECTS.columns)

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.spark
 UTC = timezone.utc
 
 
-# What the enrich stage adds to stg_tweets: the fact reads int_tweets_enriched rows.
+# What the enrich stage says of each tweet (int_tweets_enriched); the fact joins it to stg_tweets.
 ENRICHMENT = T.StructType(
     [
         *[
@@ -71,6 +71,12 @@ def stg(spark, *rows: Dict[str, Any]):
     return spark.createDataFrame(records, INPUT_SCHEMA)
 
 
+def fct_of(batch):
+    """The fact from rows that hold both halves, split as the pipeline stores them."""
+    enrichment = batch.select("tweet_id", "created_date", *ENRICHMENT.fieldNames())
+    return build_fct_tweets(batch.select(*STG_TWEETS.columns), enrichment)
+
+
 def assert_rows(spark, actual, schema: str, rows) -> None:
     expected = spark.createDataFrame(rows, schema)
     assert_df_equality(in_order(actual), in_order(expected), ignore_nullable=True, ignore_metadata=True)
@@ -99,7 +105,7 @@ def test_engagement_is_the_sum_of_interactions_and_its_rate_needs_impressions(sp
         {"tweet_id": "6", **metrics(None, None, None, None, None)},
     )
 
-    actual = build_fct_tweets(batch).select("tweet_id", "engagement_count", "engagement_rate")
+    actual = fct_of(batch).select("tweet_id", "engagement_count", "engagement_rate")
 
     assert_rows(
         spark,
@@ -132,7 +138,7 @@ def test_fact_counts_flags_and_columns(spark):
         {"tweet_id": "3"},
     )
 
-    fct = build_fct_tweets(batch)
+    fct = fct_of(batch)
 
     assert fct.columns == list(FCT_TWEETS.columns)
     assert_rows(
@@ -200,7 +206,7 @@ def test_fact_keys_are_the_dimension_keys_of_the_same_natural_values(spark, star
     )
     days = spark.createDataFrame([(date(2022, 12, 5),), (date(2022, 12, 6),)], "full_date date")
     minutes = spark.createDataFrame([(599,), (1381,)], "minute_of_day int")
-    fct = build_fct_tweets(star_batch).alias("f")
+    fct = fct_of(star_batch).alias("f")
     dims = {
         "user_key": build_dim_users(star_batch),
         "source_key": build_dim_sources(star_batch),
