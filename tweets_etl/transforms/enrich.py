@@ -117,7 +117,11 @@ def judge_texts(
     scores = score_distinct_texts(
         features, "_sentiment_text", backend=backend, model_path=model_path, batch_size=batch_size
     )
-    return features.join(scores, on="_sentiment_text", how="left").select(
+    # Null-safe, so the optimizer infers no "text is not null" filter: pushed below the distinct,
+    # such a filter would prepare the sentiment text of every tweet rather than every distinct text.
+    scores = scores.withColumnRenamed("_sentiment_text", "_scored_text")
+    matched = F.col("_sentiment_text").eqNullSafe(F.col("_scored_text"))
+    return features.join(scores, matched, how="left").select(
         *[name for name in features.columns if name != "_sentiment_text"],
         *score_columns(F.col("_score")),
     )
