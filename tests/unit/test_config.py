@@ -64,3 +64,14 @@ def test_unknown_environment_lists_the_known_ones():
 def test_identifiers_are_validated(name):
     with pytest.raises(ConfigError):
         identifier(name, key="warehouse.database")
+
+
+def test_a_local_run_gets_the_throughput_collector_and_a_cluster_keeps_its_own():
+    from tweets_etl.spark import LOCAL_GC_OPTION, session_conf
+
+    local = session_conf(load_config(conf_dir=CONF, var_dir="/v", environ={}))
+    cluster = session_conf(load_config(env="cloudera", conf_dir=CONF, environ={}))
+
+    assert local["spark.driver.extraJavaOptions"].startswith("-Dderby.system.home=/v/metastore")
+    assert local["spark.driver.extraJavaOptions"].endswith(LOCAL_GC_OPTION)
+    assert LOCAL_GC_OPTION not in cluster.get("spark.driver.extraJavaOptions", "")
