@@ -20,6 +20,15 @@ from tweets_etl.taxonomy import Condition, FeedbackType, Taxonomy
 _LINK = r"https?://[^\s]+"
 _MENTION = r"@[A-Za-z0-9_]+"
 _HASHTAG = r"#[^\s#]+"
+# What the spam rules read besides the text.
+SPAM_INPUT_COLUMNS = (
+    "hashtags",
+    "mentions",
+    "author_id",
+    "created_at",
+    "author_created_at",
+    "author_tweet_count",
+)
 
 
 _TEXT = "_classify_text"
@@ -86,15 +95,6 @@ def with_spam_flags(df: DataFrame, *, taxonomy: Taxonomy, text_col: str = "text"
 
 # The building blocks: each is a column expression, so the enrich stage can compute what depends on
 # the text alone once per distinct text (tweets_etl.transforms.enrich) and the rest per tweet.
-
-SPAM_INPUT_COLUMNS = (
-    "hashtags",
-    "mentions",
-    "author_id",
-    "created_at",
-    "author_created_at",
-    "author_tweet_count",
-)
 
 
 def uses_sentiment(taxonomy: Taxonomy) -> bool:

@@ -13,29 +13,23 @@ then :func:`~tweets_etl.transforms.classify.with_aspects`, ``with_feedback_type`
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from tweets_etl.taxonomy import Taxonomy
 from tweets_etl.transforms import classify
-from tweets_etl.transforms.sentiment import score_columns, score_distinct_texts, sentiment_text
+from tweets_etl.transforms.sentiment import (
+    SCORE_COLUMNS,
+    score_columns,
+    score_distinct_texts,
+    sentiment_text,
+)
 
 # What judging reads from each tweet besides its text.
 TWEET_COLUMNS = ("tweet_id", "urls", *classify.SPAM_INPUT_COLUMNS)
-JUDGEMENT_COLUMNS = (
-    "sentiment_compound",
-    "sentiment_positive",
-    "sentiment_neutral",
-    "sentiment_negative",
-    "sentiment_label",
-    "sentiment_band",
-    "feedback_type",
-    "aspects",
-    "spam_reasons",
-    "is_spam",
-)
+JUDGEMENT_COLUMNS = (*SCORE_COLUMNS, "feedback_type", "aspects", "spam_reasons", "is_spam")
 _TEXT = "_judged_text"
 
 
@@ -84,7 +78,7 @@ def judge_tweets(
     )
     return tweets.select(
         "tweet_id",
-        *JUDGEMENT_COLUMNS[:6],
+        *SCORE_COLUMNS,
         feedback_type.alias("feedback_type"),
         "aspects",
         spam_reasons.alias("spam_reasons"),
@@ -94,7 +88,7 @@ def judge_tweets(
 
 
 def judge_texts(
-    texts: DataFrame, *, taxonomy: Taxonomy, backend: str, model_path, batch_size: int
+    texts: DataFrame, *, taxonomy: Taxonomy, backend: str, model_path: Optional[str], batch_size: int
 ) -> DataFrame:
     """One row per distinct text: its sentiment, aspects, feedback cues and the spam checks on words."""
     with_text = texts.select(
@@ -127,5 +121,5 @@ def judge_texts(
     )
 
 
-def _cue_ids(taxonomy: Taxonomy) -> list:
+def _cue_ids(taxonomy: Taxonomy) -> List[str]:
     return [item.id for item in taxonomy.feedback_types if item.cues]

@@ -22,8 +22,8 @@ from tweets_etl.sentiment.prepare import SPARK_STEPS
 
 SCORE_FIELDS = ("compound", "positive", "neutral", "negative")
 SCORE_TYPE = T.StructType([T.StructField(name, T.DoubleType(), True) for name in SCORE_FIELDS])
-SENTIMENT_COLUMNS = (
-    "sentiment_text",
+# What score_columns adds; with_sentiment adds sentiment_text before them.
+SCORE_COLUMNS = (
     "sentiment_compound",
     "sentiment_positive",
     "sentiment_neutral",
@@ -31,6 +31,7 @@ SENTIMENT_COLUMNS = (
     "sentiment_label",
     "sentiment_band",
 )
+SENTIMENT_COLUMNS = ("sentiment_text", *SCORE_COLUMNS)
 
 
 def sentiment_text(text: Column) -> Column:
