@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pytest
@@ -32,12 +31,3 @@ def report_warehouse(spark, spark_var_dir, tmp_path_factory) -> Config:
     run_pipeline(spark, config, inputs=[str(sample)])
     yield config
     spark.sql(f"DROP DATABASE IF EXISTS {DATABASE} CASCADE")
-
-
-@pytest.fixture(autouse=True)
-def restore_logging():
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
