@@ -96,7 +96,7 @@ def run_checks(warehouse: Warehouse, batch_records: DataFrame, batch_dates: Data
     hashtags = warehouse.read_partitions(BRIDGE_TWEET_HASHTAGS, batch_dates)
     aspects = warehouse.read_partitions(BRIDGE_TWEET_ASPECTS, batch_dates)
     report.checks += _reconcile_rejects(report, batch_records)
-    report.checks += _tweet_ledger(
+    report.checks += tweet_id_gates(
         report,
         {
             TWEET_SOURCE_ACCEPTED: batch_records.where(F.col("reject_reason").isNull()),
@@ -153,7 +153,7 @@ def _reconcile_rejects(report: QualityReport, records: DataFrame) -> List[CheckR
     ]
 
 
-def _tweet_ledger(report: QualityReport, sources: Dict[str, DataFrame]) -> List[CheckResult]:
+def tweet_id_gates(report: QualityReport, sources: Dict[str, DataFrame]) -> List[CheckResult]:
     """Reconciliation, tweet_id uniqueness and every tweet_id relationship, in one aggregation.
 
     The tweet_ids of the batch's accepted records and of every touched table are grouped once,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tweets_etl.quality import TWEET_SOURCE_ACCEPTED, QualityReport, _tweet_ledger
+from tweets_etl.quality import TWEET_SOURCE_ACCEPTED, QualityReport, tweet_id_gates
 
 pytestmark = pytest.mark.spark
 
@@ -24,7 +24,7 @@ def test_every_tweet_id_gate_counts_the_failing_rows(spark):
         "bridge_tweet_aspects": ids(spark, "b"),
     }
 
-    checks = {check.check_name: check.failing_rows for check in _tweet_ledger(report, sources)}
+    checks = {check.check_name: check.failing_rows for check in tweet_id_gates(report, sources)}
 
     assert report.counts == {"raw_records": 5, "rejects": 1, "staged": 3, "duplicates": 1}
     assert checks == {
@@ -51,7 +51,7 @@ def test_a_tweet_lost_before_staging_breaks_reconciliation(spark):
         "bridge_tweet_aspects": ids(spark),
     }
 
-    checks = {check.check_name: check.failing_rows for check in _tweet_ledger(report, sources)}
+    checks = {check.check_name: check.failing_rows for check in tweet_id_gates(report, sources)}
 
     assert checks["reconciliation:raw=staged+duplicates+rejects"] == 1
     assert checks["reconciliation:every_accepted_tweet_staged"] == 1
