@@ -55,6 +55,22 @@ def embedded_metastore_conf(var_dir: Path) -> Dict[str, str]:
     }
 
 
+_BYTE_UNITS = {"b": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+
+
+def broadcast_threshold_bytes(spark) -> int:
+    """spark.sql.autoBroadcastJoinThreshold in bytes; -1 when broadcasting is switched off."""
+    return byte_size(spark.conf.get("spark.sql.autoBroadcastJoinThreshold", "10m"))
+
+
+def byte_size(value: str) -> int:
+    """A Spark size setting ("10485760b", "10MB", "512k", "-1") in bytes; negative means -1 (off)."""
+    text = value.strip().lower()
+    number = text.rstrip("kmgtb")
+    unit = text[len(number) :][:1] or "b"
+    return int(number) * _BYTE_UNITS[unit] if int(number) >= 0 else -1
+
+
 def launched_by_spark_submit() -> bool:
     """True inside spark-submit, which owns the JVM, the master and the deploy mode."""
     return "PYSPARK_GATEWAY_PORT" in os.environ

@@ -16,6 +16,7 @@ from tweets_etl.io import seeds
 from tweets_etl.io.raw import read_raw_lines
 from tweets_etl.seeds import TWEET_TYPES
 from tweets_etl.sentiment.base import SENTIMENT_BANDS
+from tweets_etl.spark import broadcast_threshold_bytes
 from tweets_etl.tables import (
     BRIDGE_TWEET_ASPECTS,
     BRIDGE_TWEET_HASHTAGS,
@@ -34,10 +35,11 @@ from tweets_etl.tables import (
     INT_TWEETS_ENRICHED,
     RAW_RECORDS,
     STG_TWEETS,
+    Table,
 )
 from tweets_etl.transforms import dimensions, facts
 from tweets_etl.transforms.ingest import parse_raw_lines
-from tweets_etl.transforms.staging import dedupe_tweets, flatten_records
+from tweets_etl.transforms.staging import dedupe_tweets, flatten_records, repeated_tweet_ids
 
 
 def ingest(context: BatchContext) -> None:
@@ -73,11 +75,27 @@ def stage(context: BatchContext) -> None:
     batch = context.batch_records().where(F.col("reject_reason").isNull()).select(*STG_TWEETS.columns)
     if not warehouse.has_partitions(STG_TWEETS, context.batch_dates()):
         # Only new days: nothing to merge with, so no need to stage and swap.
-        warehouse.overwrite_partitions(dedupe_tweets(batch), STG_TWEETS)
+        _write_deduped(context.spark, batch, warehouse.overwrite_partitions)
         return
     previous = warehouse.read_partitions(STG_TWEETS, context.batch_dates())
     # One dedupe over old and new together: the latest retrieved_at wins across batches too.
-    warehouse.swap_in(dedupe_tweets(previous.unionByName(batch)), STG_TWEETS)
+    _write_deduped(context.spark, previous.unionByName(batch), warehouse.swap_in)
+
+
+# What one tweet id takes in a broadcast hash relation, roughly (a 19-digit string and row overhead).
+_BYTES_PER_BROADCAST_ID = 64
+
+
+def _write_deduped(spark: SparkSession, rows: DataFrame, write: Callable[[DataFrame, Table], None]) -> None:
+    """Dedupe ``rows`` into stg_tweets. The ids that repeat are found first (one narrow aggregation,
+    kept for the write); when they are few enough to broadcast (the usual case: a batch repeats a
+    few percent of its tweets), only their rows are ranked and the rest are written as they are."""
+    repeated = repeated_tweet_ids(rows).cache()
+    try:
+        broadcastable = repeated.count() * _BYTES_PER_BROADCAST_ID <= broadcast_threshold_bytes(spark)
+        write(dedupe_tweets(rows, repeated_ids=repeated if broadcastable else None), STG_TWEETS)
+    finally:
+        repeated.unpersist()
 
 
 def enrich(context: BatchContext) -> None:

@@ -75,3 +75,27 @@ def test_a_local_run_gets_the_throughput_collector_and_a_cluster_keeps_its_own()
     assert local["spark.driver.extraJavaOptions"].startswith("-Dderby.system.home=/v/metastore")
     assert local["spark.driver.extraJavaOptions"].endswith(LOCAL_GC_OPTION)
     assert LOCAL_GC_OPTION not in cluster.get("spark.driver.extraJavaOptions", "")
+
+
+@pytest.mark.parametrize(
+    "value, size",
+    [("10485760b", 10485760), ("10MB", 10 * 2**20), ("512k", 512 * 2**10), ("1g", 2**30), ("-1", -1)],
+)
+def test_spark_size_settings_read_as_bytes(value, size):
+    from tweets_etl.spark import byte_size
+
+    assert byte_size(value) == size
+
+
+@pytest.mark.spark
+def test_the_broadcast_threshold_comes_from_the_session(spark):
+    from tweets_etl.spark import broadcast_threshold_bytes
+
+    before = spark.conf.get("spark.sql.autoBroadcastJoinThreshold")
+    try:
+        spark.conf.set("spark.sql.autoBroadcastJoinThreshold", "-1")
+        assert broadcast_threshold_bytes(spark) == -1
+        spark.conf.set("spark.sql.autoBroadcastJoinThreshold", "4MB")
+        assert broadcast_threshold_bytes(spark) == 4 * 2**20
+    finally:
+        spark.conf.set("spark.sql.autoBroadcastJoinThreshold", before)

@@ -14,6 +14,8 @@ Every missing value is handled on purpose:
 
 from __future__ import annotations
 
+from typing import Optional
+
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -140,12 +142,31 @@ def flatten_records(parsed_df: DataFrame) -> DataFrame:
     return flat.select(*RAW_RECORDS.columns)
 
 
-def dedupe_tweets(df: DataFrame) -> DataFrame:
+def dedupe_tweets(df: DataFrame, *, repeated_ids: Optional[DataFrame] = None) -> DataFrame:
     """Keep one row per ``tweet_id``: the latest ``retrieved_at`` wins (tie-breakers: dedupe_order).
 
     Grain: one row per tweet_id. Columns: unchanged.
+
+    ``repeated_ids`` (optional, from :func:`repeated_tweet_ids`, small enough to broadcast): only
+    the rows of those ids are ranked and every other row passes straight through, so the wide rows
+    of a batch are neither shuffled nor sorted. Without it every row is ranked over a window.
     """
     window = Window.partitionBy("tweet_id").orderBy(*dedupe_order())
+    if repeated_ids is None:
+        return _latest(df, window)
+    repeated = F.broadcast(repeated_ids.select(F.col("tweet_id").alias("_repeated_id")))
+    # Null-safe, so rows without an id are ranked among themselves, as over the window.
+    is_repeated = F.col("tweet_id").eqNullSafe(F.col("_repeated_id"))
+    once = df.join(repeated, is_repeated, how="left_anti")
+    return once.unionByName(_latest(df.join(repeated, is_repeated, how="left_semi"), window))
+
+
+def repeated_tweet_ids(df: DataFrame) -> DataFrame:
+    """The ``tweet_id`` values that occur in more than one row of ``df`` (one aggregation of ids)."""
+    return df.groupBy("tweet_id").count().where(F.col("count") > 1).select("tweet_id")
+
+
+def _latest(df: DataFrame, window: Window) -> DataFrame:
     return df.withColumn("_rank", F.row_number().over(window)).where(F.col("_rank") == 1).select(*df.columns)
 
 

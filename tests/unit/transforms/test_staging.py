@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 
 from tests.frames import in_order
 from tweets_etl.transforms.ingest import parse_raw_lines
-from tweets_etl.transforms.staging import dedupe_tweets, stage_tweets
+from tweets_etl.transforms.staging import dedupe_tweets, repeated_tweet_ids, stage_tweets
 
 pytestmark = pytest.mark.spark
 
@@ -495,10 +495,23 @@ def pair_ids(rule: str) -> tuple:
     return f"15980000000000{number}0001", f"15980000000000{number}0002"
 
 
-@pytest.fixture(scope="module")
-def deduped(spark):
-    """dedupe_tweets over every rule's pair at once, plus a lone occurrence with nothing to order by."""
+def dedupe(df, how: str):
+    """dedupe_tweets over every row's window, or ranking only the repeated ids (as the stage does)."""
+    return dedupe_tweets(df, repeated_ids=repeated_tweet_ids(df) if how == "repeated-only" else None)
+
+
+DEDUPE_PATHS = ("window", "repeated-only")
+
+
+@pytest.fixture(scope="module", params=DEDUPE_PATHS)
+def deduped(spark, request):
+    """dedupe_tweets over every rule's pair at once, plus a lone occurrence with nothing to order by,
+    and two occurrences without an id."""
     rows = [(LONE_ID, None, None, None, None, "lone")]
+    rows += [
+        (None, T10, "search-0001.jsonl.gz", 1, 0, "no-id"),
+        (None, T12, "search-0001.jsonl.gz", 1, 1, "no-id"),
+    ]
     for rule, (winner, loser) in TIE_BREAKERS.items():
         first, second = pair_ids(rule)
         # Each pair appears in both input orders, so the outcome cannot come from the input order.
@@ -508,7 +521,7 @@ def deduped(spark):
             (second, *loser, "loser"),
             (second, *winner, "winner"),
         ]
-    output = dedupe_tweets(spark.createDataFrame(rows, DEDUPE_SCHEMA)).cache()
+    output = dedupe(spark.createDataFrame(rows, DEDUPE_SCHEMA), request.param).cache()
     output.count()
     yield output
     output.unpersist()
@@ -531,7 +544,14 @@ def test_dedupe_keeps_a_lone_occurrence_with_nothing_to_order_by(spark, deduped)
     assert_rows(spark, actual, DEDUPE_SCHEMA, [(LONE_ID, None, None, None, None, "lone")])
 
 
-def test_dedupe_keeps_columns_and_picks_latest_metrics(spark):
+def test_dedupe_ranks_rows_without_an_id_among_themselves(spark, deduped):
+    actual = deduped.where(F.col("tweet_id").isNull())
+
+    assert_rows(spark, actual, DEDUPE_SCHEMA, [(None, T12, "search-0001.jsonl.gz", 1, 1, "no-id")])
+
+
+@pytest.mark.parametrize("how", DEDUPE_PATHS)
+def test_dedupe_keeps_columns_and_picks_latest_metrics(spark, how):
     schema = DEDUPE_SCHEMA + ", like_count bigint"
     rows = [
         ("1598000000000000001", T10, "search-0001.jsonl.gz", 1, 0, "first", 3),
@@ -539,7 +559,7 @@ def test_dedupe_keeps_columns_and_picks_latest_metrics(spark):
         ("1598000000000000001", None, "search-0003.jsonl.gz", 3, 0, "undated", 99),
     ]
 
-    actual = dedupe_tweets(spark.createDataFrame(rows, schema))
+    actual = dedupe(spark.createDataFrame(rows, schema), how)
 
     assert actual.columns == [field.split()[0] for field in schema.split(", ")]
     assert_rows(spark, actual, schema, [rows[1]])
