@@ -8,6 +8,7 @@ per input row, nothing filtered out; spam is a flag, never a deletion.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import reduce
 from typing import Dict, List, Mapping, Optional, Sequence
 
@@ -78,13 +79,21 @@ def with_spam_flags(df: DataFrame, *, taxonomy: Taxonomy, text_col: str = "text"
     _require(df, SPAM_INPUT_COLUMNS)
     with_text = _with_classify_text(df, text_col)
     text = F.col(_TEXT)
+    key = repeat_key(text)
     spam_reasons = spam_reasons_column(
-        df,
         taxonomy,
-        has_link=has_link(df, link_in_text(F.col(text_col))),
-        no_words=no_words_besides_links(F.col(text_col)),
-        repeat_key=repeat_key(text),
-        has_promo_terms=text.rlike(taxonomy.spam.promo.pattern),
+        SpamSignals(
+            hashtag_count=size_or_zero(F.col("hashtags")),
+            mention_count=size_or_zero(F.col("mentions")),
+            author_id=F.col("author_id"),
+            account_age_days=account_age_days(),
+            author_tweet_count=F.col("author_tweet_count"),
+            has_link=has_link(df, link_in_text(F.col(text_col))),
+            no_words=no_words_besides_links(F.col(text_col)),
+            repeat_key=key,
+            has_repeat_key=key != "",
+            has_promo_terms=text.rlike(taxonomy.spam.promo.pattern),
+        ),
     )
     return with_text.select(
         *[F.col(name) for name in df.columns],
@@ -134,7 +143,7 @@ def feedback_type_column(
 def has_link(df: DataFrame, link_in_text: Column) -> Column:
     """A link in the ``urls`` entity array (when the frame has one) or in the text itself."""
     if "urls" in df.columns:
-        return (_size(F.col("urls")) > 0) | link_in_text
+        return (size_or_zero(F.col("urls")) > 0) | link_in_text
     return link_in_text
 
 
@@ -155,30 +164,42 @@ def repeat_key(text: Column) -> Column:
     return F.trim(F.regexp_replace(F.regexp_replace(text, _MENTION, " "), r"\s+", " "))
 
 
-def spam_reasons_column(
-    df: DataFrame,
-    taxonomy: Taxonomy,
-    *,
-    has_link: Column,
-    no_words: Column,
-    repeat_key: Column,
-    has_promo_terms: Column,
-) -> Column:
-    """Ids of the spam reasons that apply to each row of ``df`` (empty when clean). ``repeated_text``
-    counts rows of ``df`` (one batch) with the same author and ``repeat_key``, over a window."""
+def account_age_days() -> Column:
+    """Days between the account's creation and the tweet (from the stg_tweets columns)."""
+    return F.datediff(F.col("created_at"), F.col("author_created_at"))
+
+
+@dataclass(frozen=True)
+class SpamSignals:
+    """What the spam rules read, as columns: from the tweet, its author and its text."""
+
+    hashtag_count: Column
+    mention_count: Column
+    author_id: Column
+    account_age_days: Column
+    author_tweet_count: Column
+    has_link: Column
+    no_words: Column
+    repeat_key: Column  # copies of one text by one author share it (see repeat_key())
+    has_repeat_key: Column  # false when nothing is left to compare (an empty repeat_key)
+    has_promo_terms: Column
+
+
+def spam_reasons_column(taxonomy: Taxonomy, signals: SpamSignals) -> Column:
+    """Ids of the spam reasons that apply to each row (empty when clean). ``repeated_text`` counts
+    the rows of the frame (one batch) with the same author and repeat key, over a window."""
     rules = taxonomy.spam
-    repeats = F.count(F.lit(1)).over(Window.partitionBy(F.col("author_id"), repeat_key))
-    account_age_days = F.datediff(F.col("created_at"), F.col("author_created_at"))
+    repeats = F.count(F.lit(1)).over(Window.partitionBy(signals.author_id, signals.repeat_key))
     reasons = {
-        "many_hashtags": _size(F.col("hashtags")) > rules.max_hashtags,
-        "many_mentions": _size(F.col("mentions")) > rules.max_mentions,
-        "link_only": has_link & no_words,
-        "repeated_text": F.col("author_id").isNotNull()
-        & (repeat_key != "")
+        "many_hashtags": signals.hashtag_count > rules.max_hashtags,
+        "many_mentions": signals.mention_count > rules.max_mentions,
+        "link_only": signals.has_link & signals.no_words,
+        "repeated_text": signals.author_id.isNotNull()
+        & signals.has_repeat_key
         & (repeats >= rules.repeated_text_min),
-        "promo_terms": has_promo_terms,
-        "young_prolific_account": (account_age_days < rules.young_account_days)
-        & (F.col("author_tweet_count") > rules.young_account_min_tweets),
+        "promo_terms": signals.has_promo_terms,
+        "young_prolific_account": (signals.account_age_days < rules.young_account_days)
+        & (signals.author_tweet_count > rules.young_account_min_tweets),
     }
     flagged = [
         F.when(F.coalesce(condition, F.lit(False)), F.lit(reason)) for reason, condition in reasons.items()
@@ -211,7 +232,7 @@ class _Facts:
         return reduce(lambda left, right: left & right, parts)
 
 
-def _size(values: Column) -> Column:
+def size_or_zero(values: Column) -> Column:
     """Array size with null as 0 (Spark's size(null) is -1)."""
     return F.coalesce(F.size(F.coalesce(values, _empty_strings())), F.lit(0))
 
