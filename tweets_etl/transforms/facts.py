@@ -12,16 +12,17 @@ from tweets_etl.transforms.keys import date_key, surrogate_key, time_key
 
 def build_fct_tweets(stg_df: DataFrame, enrichment_df: DataFrame) -> DataFrame:
     """``stg_df``: stg_tweets rows; ``enrichment_df``: their int_tweets_enriched rows.
-    Grain: one row per staged tweet. Columns: ``fct_tweets``."""
+    Grain: one row per staged tweet. Columns: ``fct_tweets``.
+
+    Each side is reduced to the fact's keys and measures before the two are joined on tweet_id, so
+    the join moves narrow rows, and it hashes the judgements rather than sorting both sides.
+    """
     interactions = [F.col(name) for name in ("like_count", "retweet_count", "reply_count", "quote_count")]
     engagement = F.when(
         interactions[0].isNotNull(), sum(F.coalesce(count, F.lit(0)) for count in interactions)
     ).cast("bigint")
     impressions = F.col("impression_count")
-    # left: a tweet that lost its enrichment still gets its fact row (unknown members), and the
-    # check stage's relationship gates name the gap.
-    enriched_df = stg_df.join(enrichment_df.drop("created_date"), on="tweet_id", how="left")
-    fct = enriched_df.select(
+    tweets = stg_df.select(
         "tweet_id",
         date_key(F.col("created_at")).alias("date_key"),
         time_key(F.col("created_at")).alias("time_key"),
@@ -30,8 +31,6 @@ def build_fct_tweets(stg_df: DataFrame, enrichment_df: DataFrame) -> DataFrame:
         location_key(F.col("place_id"), F.col("author_location")).alias("location_key"),
         surrogate_key(F.col("lang")).alias("language_key"),
         surrogate_key(F.col("tweet_type")).alias("tweet_type_key"),
-        surrogate_key(F.col("sentiment_band")).alias("sentiment_key"),
-        surrogate_key(F.col("feedback_type")).alias("feedback_type_key"),
         "created_at",
         "like_count",
         "retweet_count",
@@ -47,15 +46,28 @@ def build_fct_tweets(stg_df: DataFrame, enrichment_df: DataFrame) -> DataFrame:
         F.size("urls").alias("url_count"),
         "has_media",
         (F.col("tweet_type") == "retweet").alias("is_retweet"),
+        "retrieved_at",
+        "batch_id",
+        "created_date",
+    )
+    judgements = enrichment_df.select(
+        "tweet_id",
+        "sentiment_band",
+        "feedback_type",
         F.col("sentiment_compound").alias("sentiment_score"),
         "sentiment_positive",
         "sentiment_neutral",
         "sentiment_negative",
-        F.size(F.coalesce("aspects", F.array())).alias("aspect_count"),
+        F.size(F.coalesce("aspects", F.array())).alias("_aspect_count"),
         "is_spam",
-        "retrieved_at",
-        "batch_id",
-        "created_date",
+    )
+    # left: a tweet that lost its enrichment still gets its fact row (unknown members, null
+    # measures), and the check stage's relationship gates name the gap.
+    fct = tweets.join(judgements.hint("shuffle_hash"), on="tweet_id", how="left").select(
+        "*",
+        surrogate_key(F.col("sentiment_band")).alias("sentiment_key"),
+        surrogate_key(F.col("feedback_type")).alias("feedback_type_key"),
+        F.coalesce(F.col("_aspect_count"), F.lit(0)).alias("aspect_count"),
     )
     return fct.select(*FCT_TWEETS.columns)
 

@@ -7,11 +7,12 @@ from typing import Any, Dict
 
 import pytest
 from chispa import assert_df_equality
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from tests.frames import in_order
 from tweets_etl.seeds import TWEET_TYPES
-from tweets_etl.tables import FCT_TWEETS, STG_TWEETS
+from tweets_etl.tables import FCT_TWEETS, STG_TWEETS, UNKNOWN_KEY
 from tweets_etl.transforms.dimensions import (
     build_dim_dates,
     build_dim_hashtags,
@@ -23,6 +24,7 @@ from tweets_etl.transforms.dimensions import (
     build_dim_users,
 )
 from tweets_etl.transforms.facts import build_bridge_tweet_hashtags, build_fct_tweets
+from tweets_etl.transforms.keys import surrogate_key
 
 pytestmark = pytest.mark.spark
 
@@ -160,6 +162,31 @@ def test_fact_counts_flags_and_columns(spark):
             ("3", 0, 0, 0, False, None, None),
         ],
     )
+
+
+def test_a_tweet_without_its_enrichment_keeps_its_fact_row_on_unknown_members(spark):
+    batch = stg(
+        spark,
+        {"tweet_id": "1", "sentiment_band": "positive", "feedback_type": "praise", "aspects": ["coding"]},
+        {"tweet_id": "2", "sentiment_band": "negative", "feedback_type": "complaint", "aspects": ["pricing"]},
+    )
+    enrichment = batch.where("tweet_id = '1'").select("tweet_id", "created_date", *ENRICHMENT.fieldNames())
+
+    fct = build_fct_tweets(batch.select(*STG_TWEETS.columns), enrichment)
+
+    assert_rows(
+        spark,
+        fct.select("tweet_id", "sentiment_key", "feedback_type_key", "aspect_count", "is_spam"),
+        "tweet_id string, sentiment_key bigint, feedback_type_key bigint, aspect_count int, is_spam boolean",
+        [
+            ("1", build_key(spark, "positive"), build_key(spark, "praise"), 1, None),
+            ("2", UNKNOWN_KEY, UNKNOWN_KEY, 0, None),
+        ],
+    )
+
+
+def build_key(spark, natural: str) -> int:
+    return spark.range(1).select(surrogate_key(F.lit(natural))).first()[0]
 
 
 @pytest.fixture(scope="module")
