@@ -54,6 +54,15 @@ TWEET = _fields(
 # the corrupt-record column then says which tweet was at fault.
 TWEET_WITH_CORRUPT = T.StructType([*TWEET.fields, T.StructField(CORRUPT_RECORD, T.StringType(), True)])
 
+# A tweet in a page's includes is read only for what a retweet takes from its original (the full
+# text and its entities): the rest of it is skipped by the parser rather than built and dropped.
+INCLUDED_TWEET = _fields(
+    ("id", T.StringType()),
+    ("text", T.StringType()),
+    ("entities", ENTITIES),
+    ("note_tweet", _fields(("text", T.StringType()), ("entities", ENTITIES))),
+)
+
 USER = _fields(
     ("id", T.StringType()),
     ("username", T.StringType()),
@@ -103,7 +112,7 @@ RAW_PAGE = _fields(
         "includes",
         _fields(
             ("users", T.ArrayType(USER)),
-            ("tweets", T.ArrayType(TWEET)),
+            ("tweets", T.ArrayType(INCLUDED_TWEET)),
             ("places", T.ArrayType(PLACE)),
             ("media", T.ArrayType(MEDIA)),
         ),

@@ -5,6 +5,7 @@ Each stage reads what the one before it wrote, and touches only the partitions o
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Callable, Dict, List
 
 from pyspark.sql import DataFrame, SparkSession
@@ -133,9 +134,9 @@ def model(context: BatchContext) -> None:
         (DIM_LOCATIONS, dimensions.build_dim_locations),
     )
     for table, build in growing:
-        warehouse.swap_in(build(touched, warehouse.read(table)), table)
-    languages = dimensions.build_dim_languages(seeds.languages(spark), touched, warehouse.read(DIM_LANGUAGES))
-    warehouse.swap_in(languages, DIM_LANGUAGES)
+        warehouse.rebuild(table, partial(build, touched))
+    languages = seeds.languages(spark)
+    warehouse.rebuild(DIM_LANGUAGES, partial(dimensions.build_dim_languages, languages, touched))
     for table, build, content in _reference_dimensions(spark, taxonomy):
         warehouse.replace_if_changed(build, table, seeds.fingerprint(content))
     warehouse.overwrite_partitions(facts.build_fct_tweets(touched, enrichment), FCT_TWEETS)

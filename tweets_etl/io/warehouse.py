@@ -149,6 +149,15 @@ class Warehouse:
         )
         return True
 
+    def rebuild(self, table: Table, build: Callable[[Optional[DataFrame]], DataFrame]) -> None:
+        """Rewrite ``table`` as ``build(its current rows)``. An empty table is built from ``None``
+        and written directly: with nothing to read, there is nothing to stage and swap."""
+        current = self.read(table)
+        if current.isEmpty():
+            self.overwrite_partitions(build(None), table)
+        else:
+            self.swap_in(build(current), table)
+
     def swap_in(self, df: DataFrame, table: Table) -> None:
         """Rewrite ``table`` (or the partitions in ``df``) from a plan that reads the table itself."""
         staging = f"{table.name}__next"
