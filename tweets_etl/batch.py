@@ -7,7 +7,7 @@ files again is the same batch: every stage then rewrites exactly what it wrote b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Dict, List, Optional
 
 from pyspark.sql import DataFrame, SparkSession
@@ -47,6 +47,7 @@ class BatchContext:
     warehouse: Warehouse
     raw: RawInputs
     result: RunResult
+    _batch_dates: Optional[List[date]] = field(default=None, init=False, repr=False)
 
     @property
     def batch_id(self) -> str:
@@ -55,7 +56,14 @@ class BatchContext:
     def batch_records(self) -> DataFrame:
         return self.warehouse.read(RAW_RECORDS).where(F.col("batch_id") == self.batch_id)
 
-    def batch_dates(self) -> DataFrame:
-        """The created_date partitions this batch touches (a handful of rows: one per day)."""
-        accepted = self.batch_records().where(F.col("reject_reason").isNull())
-        return accepted.select("created_date").distinct()
+    def batch_dates(self) -> List[date]:
+        """The created_date partitions this batch touches, in order (one value per day: a short list).
+
+        Read from raw_records once, when a stage after ingest first asks, and kept for the run:
+        every later read of a batch's partitions then prunes them from this list.
+        """
+        if self._batch_dates is None:
+            accepted = self.batch_records().where(F.col("reject_reason").isNull())
+            days = accepted.select("created_date").distinct().collect()
+            self._batch_dates = sorted(row[0] for row in days if row[0] is not None)
+        return self._batch_dates

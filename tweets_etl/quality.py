@@ -11,7 +11,7 @@ batch must be a staged tweet (found in stg_tweets), a counted duplicate, or a qu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from functools import reduce
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -82,7 +82,7 @@ class QualityReport:
         return all(check.passed for check in self.checks if check.kind == "reconciliation")
 
 
-def run_checks(warehouse: Warehouse, batch_records: DataFrame, batch_dates: DataFrame) -> QualityReport:
+def run_checks(warehouse: Warehouse, batch_records: DataFrame, batch_dates: Sequence[date]) -> QualityReport:
     """Run every gate for one batch. ``batch_records``: its raw_records rows; ``batch_dates``: its dates.
 
     Every gate on tweet ids (reconciliation, uniqueness, relationships between the tweet tables)

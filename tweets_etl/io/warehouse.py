@@ -9,7 +9,7 @@ swapped in: Spark cannot overwrite a table it is reading in the same plan.
 from __future__ import annotations
 
 import logging
-from typing import Callable, Dict, Iterable, List, Optional
+from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -88,23 +88,21 @@ class Warehouse:
     def read(self, table: Table) -> DataFrame:
         return self.spark.table(self.name(table.name))
 
-    def read_partitions(self, table: Table, values: DataFrame) -> DataFrame:
-        """Rows of ``table`` whose partition value is in ``values`` (a one-column DataFrame, small)."""
-        key = table.partition_by
-        wanted = values.select(F.col(values.columns[0]).alias(key)).distinct()
-        # A broadcast semi-join lets Spark prune partitions at run time (dynamic partition pruning).
-        return self.read(table).join(F.broadcast(wanted), on=key, how="left_semi")
+    def read_partitions(self, table: Table, values: Sequence[object]) -> DataFrame:
+        """Rows of ``table`` whose partition value is one of ``values`` (a few days: a short list).
 
-    def has_partitions(self, table: Table, values: DataFrame) -> bool:
+        A literal list prunes partitions when the query is planned, from the metastore alone: no
+        Spark job has to compute the values again for every query that reads the table.
+        """
+        return self.read(table).where(F.col(table.partition_by).isin(list(values)))
+
+    def has_partitions(self, table: Table, values: Sequence[object]) -> bool:
         """Whether ``table`` already holds any of these partition values (metadata only, no data read)."""
         existing = {
             row[0].split("=", 1)[1]
             for row in self.spark.sql(f"SHOW PARTITIONS {self.name(table.name)}").collect()
         }
-        if not existing:
-            return False
-        wanted = {str(row[0]) for row in values.distinct().collect()}  # one row per day: small
-        return bool(existing & wanted)
+        return bool(existing & {str(value) for value in values})
 
     def conform(self, df: DataFrame, table: Table) -> DataFrame:
         """Columns in the table's order; refuse anything that would change the table's shape."""
