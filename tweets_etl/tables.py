@@ -381,6 +381,17 @@ _LABEL_COUNTS = """
   (COUNT(CASE WHEN s.sentiment_label = 'positive' THEN 1 END) - COUNT(CASE WHEN s.sentiment_label = 'negative' THEN 1 END))
     / NULLIF(COUNT(CASE WHEN s.sentiment_label IN ('positive', 'negative') THEN 1 END), 0) AS net_sentiment"""
 
+
+def _average_score(score: str) -> str:
+    """AVG of a score in [-1, 1], summed in fixed point: a sum of doubles depends on the order rows
+    are read in (its last bits), so rerunning a batch could change a mart that no table changed."""
+    return f"CAST(AVG(CAST({score} AS DECIMAL(9, 6))) AS DOUBLE)"
+
+
+_AVG_SENTIMENT = _average_score("f.sentiment_score")
+_AVG_SENTIMENT_NOT_SPAM = _average_score(f"CASE WHEN {_NOT_SPAM} THEN f.sentiment_score END")
+
+
 # Views: raw_tweets and raw_rejects over the one physical raw_records, then the marts analysts and
 # the dashboard read. Marts leave spam out and say how much they left out.
 VIEWS: Dict[str, str] = {
@@ -393,7 +404,7 @@ VIEWS: Dict[str, str] = {
 SELECT f.created_date,
   COUNT(CASE WHEN {_NOT_SPAM} THEN 1 END) AS tweets,
   COUNT(CASE WHEN {_NOT_SPAM} AND f.is_retweet THEN 1 END) AS retweets,
-  AVG(CASE WHEN {_NOT_SPAM} THEN f.sentiment_score END) AS avg_sentiment,
+  {_AVG_SENTIMENT_NOT_SPAM} AS avg_sentiment,
   COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'positive' THEN 1 END) AS positive_tweets,
   COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'neutral' THEN 1 END) AS neutral_tweets,
   COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'negative' THEN 1 END) AS negative_tweets,
@@ -406,7 +417,7 @@ SELECT f.created_date,
 FROM {{db}}.fct_tweets f JOIN {{db}}.dim_sentiments s ON f.sentiment_key = s.sentiment_key
 GROUP BY f.created_date""",
     "mart_aspect_sentiment": f"""
-SELECT a.aspect, a.aspect_name, a.sort_order, COUNT(*) AS tweets, AVG(f.sentiment_score) AS avg_sentiment,{_LABEL_COUNTS}
+SELECT a.aspect, a.aspect_name, a.sort_order, COUNT(*) AS tweets, {_AVG_SENTIMENT} AS avg_sentiment,{_LABEL_COUNTS}
 FROM {{db}}.bridge_tweet_aspects b
 JOIN {{db}}.fct_tweets f ON f.tweet_id = b.tweet_id AND f.created_date = b.created_date
 JOIN {{db}}.dim_aspects a ON a.aspect_key = b.aspect_key
@@ -414,7 +425,7 @@ JOIN {{db}}.dim_sentiments s ON s.sentiment_key = f.sentiment_key
 WHERE {_NOT_SPAM}
 GROUP BY a.aspect, a.aspect_name, a.sort_order""",
     "mart_feedback_daily": f"""
-SELECT f.created_date, t.feedback_type, t.feedback_name, COUNT(*) AS tweets, AVG(f.sentiment_score) AS avg_sentiment
+SELECT f.created_date, t.feedback_type, t.feedback_name, COUNT(*) AS tweets, {_AVG_SENTIMENT} AS avg_sentiment
 FROM {{db}}.fct_tweets f JOIN {{db}}.dim_feedback_types t ON t.feedback_type_key = f.feedback_type_key
 WHERE {_NOT_SPAM}
 GROUP BY f.created_date, t.feedback_type, t.feedback_name""",
