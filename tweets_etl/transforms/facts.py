@@ -15,7 +15,7 @@ def build_fct_tweets(stg_df: DataFrame, enrichment_df: DataFrame) -> DataFrame:
     Grain: one row per staged tweet. Columns: ``fct_tweets``.
 
     Each side is reduced to the fact's keys and measures before the two are joined on tweet_id, so
-    the join moves narrow rows, and it hashes the judgements rather than sorting both sides.
+    the join moves and sorts narrow rows.
     """
     interactions = [F.col(name) for name in ("like_count", "retweet_count", "reply_count", "quote_count")]
     engagement = F.when(
@@ -63,7 +63,7 @@ def build_fct_tweets(stg_df: DataFrame, enrichment_df: DataFrame) -> DataFrame:
     )
     # left: a tweet that lost its enrichment still gets its fact row (unknown members, null
     # measures), and the check stage's relationship gates name the gap.
-    fct = tweets.join(judgements.hint("shuffle_hash"), on="tweet_id", how="left").select(
+    fct = tweets.join(judgements, on="tweet_id", how="left").select(
         "*",
         surrogate_key(F.col("sentiment_band")).alias("sentiment_key"),
         surrogate_key(F.col("feedback_type")).alias("feedback_type_key"),
