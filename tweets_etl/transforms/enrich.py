@@ -117,7 +117,7 @@ def judge_texts(
 
     Each piece of work runs at the coarsest grain it depends on: the taxonomy's patterns once per
     distinct classify text (lowercased, links removed: half as many as texts in the benchmark's
-    data), the sentiment model once per distinct sentiment text (a quarter as many again).
+    data), the sentiment model once per distinct sentiment text (a quarter as many as texts).
     """
     prepared = texts.select(
         text_key(F.col(_TEXT)).alias(_KEY),
