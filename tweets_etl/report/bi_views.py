@@ -28,7 +28,7 @@ _TWEET_COLUMNS = """
   d.is_weekend AS `Is Weekend`,
   t.hour AS `Hour (UTC)`,
   t.day_part AS `Day Part`,
-  e.text AS `Text`,
+  stg.text AS `Text`,
   tt.tweet_type AS `Tweet Type`,
   s.label_name AS `Sentiment`,
   s.band_name AS `Sentiment Band`,
@@ -73,7 +73,7 @@ LEFT JOIN {db}.dim_locations loc ON loc.location_key = f.location_key
 LEFT JOIN {db}.dim_tweet_types tt ON tt.tweet_type_key = f.tweet_type_key
 LEFT JOIN {db}.dim_sentiments s ON s.sentiment_key = f.sentiment_key
 LEFT JOIN {db}.dim_feedback_types ft ON ft.feedback_type_key = f.feedback_type_key
-LEFT JOIN {db}.stg_tweets e ON e.tweet_id = f.tweet_id AND e.created_date = f.created_date"""
+LEFT JOIN {db}.stg_tweets stg ON stg.tweet_id = f.tweet_id AND stg.created_date = f.created_date"""
 
 # Columns a bridge view repeats from the tweet, so most questions need no relationship at all.
 _BRIDGE_TWEET_COLUMNS = """
