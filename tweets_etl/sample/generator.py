@@ -271,6 +271,8 @@ def write_sample(
     seen_before: List = []
     for file_index in range(spec.files):
         retrieved = spec.start + timedelta(days=spec.days, hours=file_index * 6)
+        # What the earlier files saw comes back in this one, fresher (a real overlap between files).
+        again, seen_before = seen_before, []
         writer = RawPageWriter(
             out_dir,
             prefix=f"sample-{file_index + 1:02d}",
@@ -290,16 +292,14 @@ def write_sample(
                 )
                 moment = retrieved + timedelta(seconds=page_number)
                 writer.write_page(_stamped(build_page(bundle, next_token=token), moment))
-                # Some tweets are collected again, fresher, in the next file (a real overlap).
                 seen_before.extend(item for item in bundle if rng.random() < spec.repeat_share)
                 if progress:
                     progress(len(bundle))
-            if file_index > 0 and seen_before:
-                fresher = [_fresher(item, rng) for item in seen_before[: spec.page_size]]
+            for first in range(0, len(again), spec.page_size):
+                fresher = [_fresher(item, rng) for item in again[first : first + spec.page_size]]
                 writer.write_page(
                     _stamped(build_page(fresher, next_token=None), retrieved + timedelta(hours=1))
                 )
-                seen_before = seen_before[spec.page_size :]
         written.extend(writer.finished)
     written.append(_write_broken_lines(out_dir, spec))
     return written
