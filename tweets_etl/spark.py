@@ -25,6 +25,7 @@ LOCAL_GC_OPTION = "-XX:+UseParallelGC"
 def session_conf(config: Config) -> Dict[str, str]:
     """All Spark settings this config implies (exposed for `make submit`, which passes them as --conf)."""
     conf = {"spark.sql.shuffle.partitions": str(config.spark.shuffle_partitions)}
+    conf.update(plain_encoded_columns_conf())
     conf.update(REQUIRED_CONF)
     if config.warehouse.metastore == "embedded":
         conf.update(embedded_metastore_conf(config.var_path))
@@ -35,6 +36,13 @@ def session_conf(config: Config) -> Dict[str, str]:
         conf["spark.driver.extraJavaOptions"] = f"{java_options} {LOCAL_GC_OPTION}".strip()
     conf.update(config.spark.conf)
     return conf
+
+
+def plain_encoded_columns_conf() -> Dict[str, str]:
+    """Parquet writes skip dictionary encoding for the near-unique columns (see NEAR_UNIQUE_COLUMNS)."""
+    from tweets_etl.tables import NEAR_UNIQUE_COLUMNS  # here: the data dictionary imports PySpark
+
+    return {f"spark.hadoop.parquet.enable.dictionary#{path}": "false" for path in NEAR_UNIQUE_COLUMNS}
 
 
 def embedded_metastore_conf(var_dir: Path) -> Dict[str, str]:

@@ -42,6 +42,25 @@ def test_pipeline_loads_every_record_exactly_once(spark, pipeline_config, sample
     assert [(run.status, run.is_reconciled) for run in runs] == [("succeeded", True)]
 
 
+def test_ids_and_texts_are_stored_plain_and_repetitive_columns_as_dictionaries(
+    spark, pipeline_config, sample_files
+):
+    import pyarrow.parquet as pq
+
+    run_pipeline(spark, pipeline_config, inputs=[str(sample_files[0].parent)])
+    stored = spark.table(f"{pipeline_config.warehouse.database}.stg_tweets").inputFiles()[0]
+    row_group = pq.ParquetFile(stored.removeprefix("file:")).metadata.row_group(0)
+    encodings = {
+        row_group.column(i).path_in_schema: row_group.column(i).encodings
+        for i in range(row_group.num_columns)
+    }
+
+    for plain in ("tweet_id", "text", "created_at", "urls.list.element"):
+        assert not any("DICTIONARY" in encoding for encoding in encodings[plain]), plain
+    for repetitive in ("lang", "tweet_type", "source_file"):
+        assert any("DICTIONARY" in encoding for encoding in encodings[repetitive]), repetitive
+
+
 def test_star_schema_contents(spark, pipeline_config, sample_files):
     run_pipeline(spark, pipeline_config, inputs=[str(p) for p in sample_files])
     db = pipeline_config.warehouse.database

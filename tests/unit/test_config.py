@@ -77,6 +77,18 @@ def test_a_local_run_gets_the_throughput_collector_and_a_cluster_keeps_its_own()
     assert LOCAL_GC_OPTION not in cluster.get("spark.driver.extraJavaOptions", "")
 
 
+def test_near_unique_columns_are_written_without_a_dictionary_everywhere():
+    from tweets_etl.spark import session_conf
+    from tweets_etl.tables import NEAR_UNIQUE_COLUMNS, TABLES
+
+    columns = {name for table in TABLES.values() for name in table.columns}
+    assert {path.split(".")[0] for path in NEAR_UNIQUE_COLUMNS} <= columns  # no stale names
+    for env in ("local", "cloudera"):
+        conf = session_conf(load_config(env=env, conf_dir=CONF, var_dir="/v", environ={}))
+        assert conf["spark.hadoop.parquet.enable.dictionary#tweet_id"] == "false"
+        assert "spark.hadoop.parquet.enable.dictionary#lang" not in conf
+
+
 @pytest.mark.parametrize(
     "value, size",
     [("10485760b", 10485760), ("10MB", 10 * 2**20), ("512k", 512 * 2**10), ("1g", 2**30), ("-1", -1)],
