@@ -20,6 +20,7 @@ from pyspark.sql import functions as F
 
 from tweets_etl.io.warehouse import Warehouse
 from tweets_etl.sentiment.base import SENTIMENT_LABELS
+from tweets_etl.side_by_side import run_side_by_side
 from tweets_etl.tables import (
     BRIDGE_TWEET_ASPECTS,
     BRIDGE_TWEET_HASHTAGS,
@@ -87,7 +88,8 @@ def run_checks(warehouse: Warehouse, batch_records: DataFrame, batch_dates: Sequ
 
     Every gate on tweet ids (reconciliation, uniqueness, relationships between the tweet tables)
     comes from one aggregation; value rules on one table share one pass; same-shaped rules on
-    different tables are unioned into one query. The whole check is a handful of Spark jobs.
+    different tables are unioned into one query. The whole check is a handful of Spark jobs, run
+    side by side.
     """
     report = QualityReport()
     stg = warehouse.read_partitions(STG_TWEETS, batch_dates)
@@ -95,32 +97,50 @@ def run_checks(warehouse: Warehouse, batch_records: DataFrame, batch_dates: Sequ
     enriched = warehouse.read_partitions(INT_TWEETS_ENRICHED, batch_dates)
     hashtags = warehouse.read_partitions(BRIDGE_TWEET_HASHTAGS, batch_dates)
     aspects = warehouse.read_partitions(BRIDGE_TWEET_ASPECTS, batch_dates)
+    # First, alone: the tweet id gates reconcile against the counts it records.
     report.checks += _reconcile_rejects(report, batch_records)
-    report.checks += tweet_id_gates(
-        report,
-        {
-            TWEET_SOURCE_ACCEPTED: batch_records.where(F.col("reject_reason").isNull()),
-            STG_TWEETS.name: stg,
-            INT_TWEETS_ENRICHED.name: enriched,
-            FCT_TWEETS.name: fct,
-            BRIDGE_TWEET_HASHTAGS.name: hashtags,
-            BRIDGE_TWEET_ASPECTS.name: aspects,
-        },
-    )
-    report.checks += _value_rules(stg, STG_TWEETS, accepted={"tweet_type": TWEET_TYPES})
-    report.checks += _value_rules(
-        fct, FCT_TWEETS, not_null=["tweet_id", *(key for key, _ in FACT_RELATIONSHIPS)]
-    )
     labels = tuple(label.id for label in SENTIMENT_LABELS)
-    report.checks += _value_rules(enriched, INT_TWEETS_ENRICHED, accepted={"sentiment_label": labels})
-    report.checks += _relationships(warehouse, fct)
-    report.checks += _orphans(
+    gates = run_side_by_side(
         [
-            (hashtags, "hashtag_key", warehouse.read(DIM_HASHTAGS), BRIDGE_TWEET_HASHTAGS, DIM_HASHTAGS.name),
-            (aspects, "aspect_key", warehouse.read(DIM_ASPECTS), BRIDGE_TWEET_ASPECTS, DIM_ASPECTS.name),
+            lambda: tweet_id_gates(
+                report,
+                {
+                    TWEET_SOURCE_ACCEPTED: batch_records.where(F.col("reject_reason").isNull()),
+                    STG_TWEETS.name: stg,
+                    INT_TWEETS_ENRICHED.name: enriched,
+                    FCT_TWEETS.name: fct,
+                    BRIDGE_TWEET_HASHTAGS.name: hashtags,
+                    BRIDGE_TWEET_ASPECTS.name: aspects,
+                },
+            ),
+            lambda: _value_rules(stg, STG_TWEETS, accepted={"tweet_type": TWEET_TYPES}),
+            lambda: _value_rules(
+                fct, FCT_TWEETS, not_null=["tweet_id", *(key for key, _ in FACT_RELATIONSHIPS)]
+            ),
+            lambda: _value_rules(enriched, INT_TWEETS_ENRICHED, accepted={"sentiment_label": labels}),
+            lambda: _relationships(warehouse, fct),
+            lambda: _orphans(
+                [
+                    (
+                        hashtags,
+                        "hashtag_key",
+                        warehouse.read(DIM_HASHTAGS),
+                        BRIDGE_TWEET_HASHTAGS,
+                        DIM_HASHTAGS.name,
+                    ),
+                    (
+                        aspects,
+                        "aspect_key",
+                        warehouse.read(DIM_ASPECTS),
+                        BRIDGE_TWEET_ASPECTS,
+                        DIM_ASPECTS.name,
+                    ),
+                ]
+            ),
+            lambda: _unique_keys([(warehouse.read(dim), dim) for dim in DIMENSIONS]),
         ]
     )
-    report.checks += _unique_keys([(warehouse.read(dim), dim) for dim in DIMENSIONS])
+    report.checks += [check for checks in gates for check in checks]
     return report
 
 

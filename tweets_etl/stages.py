@@ -17,6 +17,7 @@ from tweets_etl.io import seeds
 from tweets_etl.io.raw import read_raw_lines
 from tweets_etl.seeds import TWEET_TYPES
 from tweets_etl.sentiment.base import SENTIMENT_BANDS
+from tweets_etl.side_by_side import run_side_by_side
 from tweets_etl.spark import broadcast_threshold_bytes
 from tweets_etl.tables import (
     BRIDGE_TWEET_ASPECTS,
@@ -120,7 +121,11 @@ def enrich(context: BatchContext) -> None:
 
 
 def model(context: BatchContext) -> None:
-    """stg_tweets and int_tweets_enriched (touched partitions) -> dimensions, fct_tweets and the bridges."""
+    """stg_tweets and int_tweets_enriched (touched partitions) -> dimensions, fct_tweets and the bridges.
+
+    The writes do not depend on each other (foreign keys are computed, not looked up), so
+    they run side by side, the fact first: its tasks fill the cores while a dimension commits.
+    """
     from tweets_etl.taxonomy import load_taxonomy
 
     spark, warehouse = context.spark, context.warehouse
@@ -133,15 +138,26 @@ def model(context: BatchContext) -> None:
         (DIM_SOURCES, dimensions.build_dim_sources),
         (DIM_LOCATIONS, dimensions.build_dim_locations),
     )
-    for table, build in growing:
-        warehouse.rebuild(table, partial(build, touched))
     languages = seeds.languages(spark)
-    warehouse.rebuild(DIM_LANGUAGES, partial(dimensions.build_dim_languages, languages, touched))
-    for table, build, content in _reference_dimensions(spark, taxonomy):
-        warehouse.replace_if_changed(build, table, seeds.fingerprint(content))
-    warehouse.overwrite_partitions(facts.build_fct_tweets(touched, enrichment), FCT_TWEETS)
-    warehouse.overwrite_partitions(facts.build_bridge_tweet_hashtags(touched), BRIDGE_TWEET_HASHTAGS)
-    warehouse.overwrite_partitions(facts.build_bridge_tweet_aspects(enrichment), BRIDGE_TWEET_ASPECTS)
+    run_side_by_side(
+        [
+            lambda: warehouse.overwrite_partitions(facts.build_fct_tweets(touched, enrichment), FCT_TWEETS),
+            lambda: warehouse.overwrite_partitions(
+                facts.build_bridge_tweet_hashtags(touched), BRIDGE_TWEET_HASHTAGS
+            ),
+            lambda: warehouse.overwrite_partitions(
+                facts.build_bridge_tweet_aspects(enrichment), BRIDGE_TWEET_ASPECTS
+            ),
+            *[partial(warehouse.rebuild, table, partial(build, touched)) for table, build in growing],
+            partial(
+                warehouse.rebuild, DIM_LANGUAGES, partial(dimensions.build_dim_languages, languages, touched)
+            ),
+            *[
+                partial(warehouse.replace_if_changed, build, table, seeds.fingerprint(content))
+                for table, build, content in _reference_dimensions(spark, taxonomy)
+            ],
+        ]
+    )
 
 
 def _reference_dimensions(spark: SparkSession, taxonomy) -> list:
