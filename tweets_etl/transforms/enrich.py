@@ -25,6 +25,7 @@ from tweets_etl.transforms.sentiment import (
     score_columns,
     score_distinct_texts,
     sentiment_text,
+    spread_distinct,
 )
 
 # What judging reads from each tweet besides its text.
@@ -126,7 +127,7 @@ def judge_texts(
         classify.link_in_text(F.col(_TEXT)).alias("_link_in_text"),
         classify.no_words_besides_links(F.col(_TEXT)).alias("_no_words"),
     )
-    matches = _match_taxonomy(prepared.select(_CLASSIFY).distinct(), taxonomy)
+    matches = _match_taxonomy(spread_distinct(prepared, _CLASSIFY), taxonomy)
     scores = score_distinct_texts(
         prepared, _SENTIMENT, backend=backend, model_path=model_path, batch_size=batch_size
     ).withColumnRenamed(_SENTIMENT, "_scored_text")

@@ -95,10 +95,9 @@ def score_distinct_texts(
     """Each distinct ``text_col`` of ``df`` once, with its scores as the struct ``_score`` (null for
     a null text, which joins nothing).
 
-    This is where "score each distinct text once" happens. The explicit repartition keeps the UDF
-    spread over every core: adaptive execution would otherwise coalesce the small shuffle of
-    distinct texts into one partition, and so one Python worker. No filter on nulls: pushed below
-    an earlier distinct, it would run the text preparation on every row instead of every text.
+    This is where "score each distinct text once" happens (:func:`spread_distinct`). No filter on
+    nulls: pushed below an earlier distinct, it would run the text preparation on every row instead
+    of every text.
     """
     from tweets_etl.sentiment import build_scorer
 
@@ -107,13 +106,19 @@ def score_distinct_texts(
     check = getattr(scorer, "check_installed", None)
     if check is not None:
         check()
+    return spread_distinct(df, text_col).withColumn("_score", _score_udf(scorer)(F.col(text_col)))
+
+
+def spread_distinct(df: DataFrame, column: str) -> DataFrame:
+    """The distinct values of ``column``, in every shuffle partition, for expensive work per value.
+
+    The explicit repartition keeps that work spread over every core: adaptive execution would
+    otherwise coalesce the small shuffle of distinct values into a partition or two, and the
+    work into as many tasks (one Python worker; or the taxonomy's patterns in three uneven tasks,
+    the last running alone).
+    """
     partitions = int(df.sparkSession.conf.get("spark.sql.shuffle.partitions"))
-    return (
-        df.select(text_col)
-        .repartition(partitions, text_col)
-        .distinct()
-        .withColumn("_score", _score_udf(scorer)(F.col(text_col)))
-    )
+    return df.select(column).repartition(partitions, column).distinct()
 
 
 def score_columns(score: Column) -> List[Column]:
