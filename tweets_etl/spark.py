@@ -25,7 +25,6 @@ LOCAL_GC_OPTION = "-XX:+UseParallelGC"
 def session_conf(config: Config) -> Dict[str, str]:
     """All Spark settings this config implies (exposed for `make submit`, which passes them as --conf)."""
     conf = {"spark.sql.shuffle.partitions": str(config.spark.shuffle_partitions)}
-    conf.update(plain_encoded_columns_conf())
     conf.update(REQUIRED_CONF)
     if config.warehouse.metastore == "embedded":
         conf.update(embedded_metastore_conf(config.var_path))
@@ -39,10 +38,13 @@ def session_conf(config: Config) -> Dict[str, str]:
 
 
 def plain_encoded_columns_conf() -> Dict[str, str]:
-    """Parquet writes skip dictionary encoding for the near-unique columns (see NEAR_UNIQUE_COLUMNS)."""
+    """Session settings that make Parquet skip dictionary encoding for the near-unique columns
+    (NEAR_UNIQUE_COLUMNS). Every write copies the session's settings into its Hadoop conf, where
+    Parquet reads them, so they are set on the session, also inside spark-submit, rather than
+    added to its command line."""
     from tweets_etl.tables import NEAR_UNIQUE_COLUMNS  # here: the data dictionary imports PySpark
 
-    return {f"spark.hadoop.parquet.enable.dictionary#{path}": "false" for path in NEAR_UNIQUE_COLUMNS}
+    return {f"parquet.enable.dictionary#{path}": "false" for path in NEAR_UNIQUE_COLUMNS}
 
 
 def embedded_metastore_conf(var_dir: Path) -> Dict[str, str]:
@@ -111,4 +113,6 @@ def build_spark(config: Config, *, app_name: Optional[str] = None):
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel(config.spark.log_level)
+    for key, value in plain_encoded_columns_conf().items():
+        session.conf.set(key, value)
     return session
