@@ -99,44 +99,28 @@ def run_checks(warehouse: Warehouse, batch_records: DataFrame, batch_dates: Sequ
     aspects = warehouse.read_partitions(BRIDGE_TWEET_ASPECTS, batch_dates)
     # First, alone: the tweet id gates reconcile against the counts it records.
     report.checks += _reconcile_rejects(report, batch_records)
+    id_sources = {
+        TWEET_SOURCE_ACCEPTED: batch_records.where(F.col("reject_reason").isNull()),
+        STG_TWEETS.name: stg,
+        INT_TWEETS_ENRICHED.name: enriched,
+        FCT_TWEETS.name: fct,
+        BRIDGE_TWEET_HASHTAGS.name: hashtags,
+        BRIDGE_TWEET_ASPECTS.name: aspects,
+    }
+    bridges = [
+        (hashtags, "hashtag_key", warehouse.read(DIM_HASHTAGS), BRIDGE_TWEET_HASHTAGS, DIM_HASHTAGS.name),
+        (aspects, "aspect_key", warehouse.read(DIM_ASPECTS), BRIDGE_TWEET_ASPECTS, DIM_ASPECTS.name),
+    ]
+    fact_keys = ["tweet_id", *(key for key, _ in FACT_RELATIONSHIPS)]
     labels = tuple(label.id for label in SENTIMENT_LABELS)
     gates = run_side_by_side(
         [
-            lambda: tweet_id_gates(
-                report,
-                {
-                    TWEET_SOURCE_ACCEPTED: batch_records.where(F.col("reject_reason").isNull()),
-                    STG_TWEETS.name: stg,
-                    INT_TWEETS_ENRICHED.name: enriched,
-                    FCT_TWEETS.name: fct,
-                    BRIDGE_TWEET_HASHTAGS.name: hashtags,
-                    BRIDGE_TWEET_ASPECTS.name: aspects,
-                },
-            ),
+            lambda: tweet_id_gates(report, id_sources),
             lambda: _value_rules(stg, STG_TWEETS, accepted={"tweet_type": TWEET_TYPES}),
-            lambda: _value_rules(
-                fct, FCT_TWEETS, not_null=["tweet_id", *(key for key, _ in FACT_RELATIONSHIPS)]
-            ),
+            lambda: _value_rules(fct, FCT_TWEETS, not_null=fact_keys),
             lambda: _value_rules(enriched, INT_TWEETS_ENRICHED, accepted={"sentiment_label": labels}),
             lambda: _relationships(warehouse, fct),
-            lambda: _orphans(
-                [
-                    (
-                        hashtags,
-                        "hashtag_key",
-                        warehouse.read(DIM_HASHTAGS),
-                        BRIDGE_TWEET_HASHTAGS,
-                        DIM_HASHTAGS.name,
-                    ),
-                    (
-                        aspects,
-                        "aspect_key",
-                        warehouse.read(DIM_ASPECTS),
-                        BRIDGE_TWEET_ASPECTS,
-                        DIM_ASPECTS.name,
-                    ),
-                ]
-            ),
+            lambda: _orphans(bridges),
             lambda: _unique_keys([(warehouse.read(dim), dim) for dim in DIMENSIONS]),
         ]
     )
