@@ -1,0 +1,36 @@
+"""The benchmark's floor: what it measures, that it leaves the session as it found it, and that it
+runs in a JVM of its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from tweets_etl.bench import data
+from tweets_etl.bench.floor import measure, measure_in_own_jvm
+from tweets_etl.spark import plain_encoded_columns_conf
+
+
+@pytest.fixture(scope="module")
+def raw_dir(tmp_path_factory):
+    return data.prepare(tmp_path_factory.mktemp("bench-data"), 400, 3, log=lambda _: None)["full"]
+
+
+def test_the_floor_writes_every_tweet_and_restores_the_sessions_encodings(spark, raw_dir, tmp_path):
+    measured = measure(spark, raw_dir, tmp_path / "floor", repeat=2)
+
+    assert measured["warmup_s"] > 0
+    assert len(measured["floor_s"]) == len(measured["floor_spark_defaults_s"]) == 2
+    tweets = spark.read.parquet(str(tmp_path / "floor"))
+    # Every tweet of every page, the 0.1% broken lines aside (the generator's repeats included).
+    assert tweets.count() >= 400 and {"id", "text", "created_at"} <= set(tweets.columns)
+    assert all(spark.conf.get(key) == value for key, value in plain_encoded_columns_conf().items())
+
+
+def test_the_floor_runs_in_a_process_and_jvm_of_its_own(raw_dir, tmp_path):
+    measured = measure_in_own_jvm(
+        raw_dir, tmp_path / "floor", repeat=1, master="local[1]", var_dir=str(tmp_path / "var")
+    )
+
+    assert set(measured) == {"warmup_s", "floor_s", "floor_spark_defaults_s"}
+    assert len(measured["floor_s"]) == 1 and measured["floor_s"][0] > 0
+    assert (tmp_path / "floor").is_dir()
