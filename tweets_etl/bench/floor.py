@@ -2,11 +2,11 @@
 
 The floor is the least Spark can do to touch the data: read the raw pages with the explicit schema,
 explode the tweets, write Parquet. It is measured in a fresh JVM, after one warm-up run, because
-in the pipeline's JVM it is not Spark's best: after one pipeline run the same floor takes about 25%
-longer (1M tweets on 2 cores: 16-17.5 s alone, 21-22 s after a 250k pipeline run, with no more
-time in garbage collection, and a full collection gives nothing back), so the JIT compiler's
-choices, shaped by everything the pipeline ran, are the likely cause. A floor that slow would
-flatter the ratio.
+in the pipeline's JVM it is not Spark's best: after pipeline runs the same floor takes 25-40% longer
+(1M tweets on 2 cores: 16.7 s alone, 21-22 s after a 250k pipeline run, 23-24 s after a 1M one),
+with no more time in garbage collection, and a full collection gives nothing back; so the JIT
+compiler's choices, shaped by everything the pipeline ran, are the likely cause. A floor that slow
+would flatter the ratio.
 
 ``python -m tweets_etl.bench.floor RAW_DIR OUT_DIR --repeat N`` prints one line of JSON; the
 benchmark starts it before its own session (the embedded metastore allows one JVM at a time).
