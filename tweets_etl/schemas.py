@@ -50,8 +50,10 @@ TWEET = _fields(
     ("attachments", _fields(("media_keys", T.ArrayType(T.StringType())))),
 )
 
-# The same tweet parsed on its own, used only for pages that did not fit the schema as a whole:
-# the corrupt-record column then says which tweet was at fault.
+# A tweet with the corrupt-record column. Parsed on its own (only for pages that did not fit the
+# schema as a whole), the column says which tweet was at fault. Inside a page that fits it is null
+# (no API sends a key of that name), and declaring it there too gives every tweet one struct type
+# without rebuilding each well-formed tweet to add it.
 TWEET_WITH_CORRUPT = T.StructType([*TWEET.fields, T.StructField(CORRUPT_RECORD, T.StringType(), True)])
 
 # A tweet in a page's includes is read only for what a retweet takes from its original (the full
@@ -107,7 +109,7 @@ PROVENANCE = _fields(
 # One line of a raw file: a search page ("data" is a list) or a filtered-stream line ("data" is one
 # tweet object; those lines take the per-tweet path in ingest).
 RAW_PAGE = _fields(
-    ("data", T.ArrayType(TWEET)),
+    ("data", T.ArrayType(TWEET_WITH_CORRUPT)),
     (
         "includes",
         _fields(

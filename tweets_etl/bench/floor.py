@@ -25,7 +25,7 @@ from typing import Dict, List
 
 from tweets_etl.config import load_config
 from tweets_etl.logs import setup_logging
-from tweets_etl.schemas import JSON_OPTIONS, RAW_PAGE
+from tweets_etl.schemas import CORRUPT_RECORD, JSON_OPTIONS, RAW_PAGE
 from tweets_etl.spark import build_spark, plain_encoded_columns_conf
 
 
@@ -37,7 +37,8 @@ def floor_seconds(spark, raw_dir: Path, out: Path, *, spark_defaults: bool = Fal
 
     began = time.monotonic()
     pages = spark.read.text(str(raw_dir)).select(F.from_json("value", RAW_PAGE, JSON_OPTIONS).alias("page"))
-    tweets = pages.select(F.explode("page.data").alias("tweet")).select("tweet.*")
+    # The tweets' own fields: the pipeline's corrupt-record column is not part of the floor's work.
+    tweets = pages.select(F.explode("page.data").alias("tweet")).select("tweet.*").drop(CORRUPT_RECORD)
     with _parquet_defaults(spark) if spark_defaults else nullcontext():
         tweets.write.mode("overwrite").parquet(str(out))
     return time.monotonic() - began

@@ -63,9 +63,7 @@ def parse_raw_lines(lines_df: DataFrame, *, batch_id: str) -> DataFrame:
     probe = F.col("probe")
     with_tweets = pages.select(
         "*",
-        F.when(fitted, _with_no_corrupt_field(F.col("page.data")))
-        .otherwise(_reparse_tweets(probe.data))
-        .alias("tweets"),
+        F.when(fitted, F.col("page.data")).otherwise(_reparse_tweets(probe.data)).alias("tweets"),
     )
     tweets = F.col("tweets")
     page_reason = (
@@ -143,11 +141,6 @@ def _first_reference(references: Column, kind: str) -> Column:
     return _first_where(references, "type", F.lit(kind)).id
 
 
-def _with_no_corrupt_field(tweets: Column) -> Column:
-    """Give well-formed tweets the same struct type as re-parsed ones (corrupt-record field null)."""
-    return F.transform(tweets, lambda t: t.withField(CORRUPT_RECORD, F.lit(None).cast(T.StringType())))
-
-
 def _reparse_tweets(data_json: Column) -> Column:
     """Parse a page's raw ``data`` text tweet by tweet; a single object becomes a list of one."""
     as_list = F.when(
@@ -191,4 +184,4 @@ def _media_types(tweet: Column) -> Column:
     media = F.col("includes.media")
     types = F.transform(keys, lambda key: F.get(media.type, _position(media.media_key, key) - 1))
     # A page without media sends no includes.media: its tweets have no media, which is not unknown.
-    return F.coalesce(F.array_distinct(F.filter(types, lambda kind: kind.isNotNull())), no_strings)
+    return F.coalesce(F.array_distinct(F.array_compact(types)), no_strings)

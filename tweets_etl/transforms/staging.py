@@ -181,11 +181,11 @@ def _tweet_type(tweet: Column) -> Column:
 
 
 def _entity_values(items: Column, field: str, text: Column, pattern: str, entities: Column) -> Column:
-    from_entities = F.transform(items, lambda item: item[field])
+    from_entities = items[field]  # the field of every struct in the array, no lambda
     return lower_distinct(F.when(entities.isNotNull(), from_entities).otherwise(extract_all(text, pattern)))
 
 
 def _urls(entities: Column, text: Column) -> Column:
     from_entities = F.transform(entities.urls, lambda url: F.coalesce(url.expanded_url, url.url))
     chosen = F.when(entities.isNotNull(), from_entities).otherwise(extract_all(text, URL_PATTERN, 0))
-    return F.array_distinct(F.filter(F.coalesce(chosen, F.array()), lambda v: v.isNotNull()))
+    return F.array_distinct(F.array_compact(F.coalesce(chosen, F.array())))

@@ -37,6 +37,7 @@ def test_unescape_html_undoes_exactly_what_x_escapes(spark):
         # The user typed "&lt;" literally; X sent it escaped once more.
         ("&amp;lt;b&amp;gt;", "&lt;b&gt;"),
         ("&nbsp; &copy; stay as sent", "&nbsp; &copy; stay as sent"),
+        ("no entity, no change", "no entity, no change"),
         ("", ""),
         (None, None),
     ]
@@ -84,6 +85,9 @@ def test_url_pattern_takes_whole_urls(spark):
 def test_lower_distinct_lowercases_dedupes_in_first_seen_order_and_drops_empties(spark):
     rows = [
         (["ChatGPT", "AI", "chatgpt", "", None, "Ai", "OpenAI"], ["chatgpt", "ai", "openai"]),
+        # Lowercased together, each value still ends where it ends: a final sigma stays final.
+        (["ΟΔΟΣ", "Σοφία", "CAFÉ"], ["οδος", "σοφία", "café"]),
+        ([None, ""], []),
         ([], []),
         (None, []),
     ]
