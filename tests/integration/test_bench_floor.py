@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tweets_etl.bench import data
-from tweets_etl.bench.floor import measure, measure_in_own_jvm
+from tweets_etl.bench.floor import FloorError, measure, measure_in_own_jvm
 from tweets_etl.spark import plain_encoded_columns_conf
 
 
@@ -34,3 +34,17 @@ def test_the_floor_runs_in_a_process_and_jvm_of_its_own(raw_dir, tmp_path):
     assert set(measured) == {"warmup_s", "floor_s", "floor_spark_defaults_s"}
     assert len(measured["floor_s"]) == 1 and measured["floor_s"][0] > 0
     assert (tmp_path / "floor").is_dir()
+
+
+def test_a_floor_that_cannot_run_ends_in_one_line_not_a_traceback(tmp_path, capfd):
+    with pytest.raises(FloorError, match="own process failed"):
+        measure_in_own_jvm(
+            tmp_path / "missing",
+            tmp_path / "floor",
+            repeat=1,
+            master="local[1]",
+            var_dir=str(tmp_path / "var"),
+        )
+
+    error = capfd.readouterr().err
+    assert "is not a folder" in error and "Traceback" not in error

@@ -32,6 +32,7 @@ from tweets_etl.bench import data
 from tweets_etl.bench.floor import floor_seconds, measure_in_own_jvm
 from tweets_etl.bench.memory import PeakMemory
 from tweets_etl.config import load_config
+from tweets_etl.errors import TweetsEtlError
 from tweets_etl.logs import setup_logging
 from tweets_etl.pipeline import run_pipeline
 from tweets_etl.spark import build_spark
@@ -63,6 +64,14 @@ def pipeline_seconds(spark, config, raw_dir: Path, database: str, *, fresh: bool
 
 
 def main(argv=None) -> int:
+    try:
+        return _run(argv)
+    except TweetsEtlError as error:
+        print(f"bench: error: {error}", file=sys.stderr)
+        return error.exit_code
+
+
+def _run(argv) -> int:
     parser = argparse.ArgumentParser(prog="python -m tweets_etl.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--tweets", type=int, default=1_000_000, help="size of the full set (default 1,000,000)"

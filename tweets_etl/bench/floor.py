@@ -24,9 +24,14 @@ from pathlib import Path
 from typing import Dict, List
 
 from tweets_etl.config import load_config
+from tweets_etl.errors import TweetsEtlError
 from tweets_etl.logs import setup_logging
 from tweets_etl.schemas import CORRUPT_RECORD, JSON_OPTIONS, RAW_PAGE
 from tweets_etl.spark import build_spark, plain_encoded_columns_conf
+
+
+class FloorError(TweetsEtlError):
+    """The floor could not be measured: no raw files, or its own process failed."""
 
 
 def floor_seconds(spark, raw_dir: Path, out: Path, *, spark_defaults: bool = False) -> float:
@@ -74,7 +79,9 @@ def measure_in_own_jvm(
     """Run :func:`measure` in a new Python process, and so a new JVM; return what it measured."""
     command = [sys.executable, "-m", "tweets_etl.bench.floor", str(raw_dir), str(out)]
     command += ["--repeat", str(repeat), "--master", master, "--var-dir", var_dir]
-    finished = subprocess.run(command, stdout=subprocess.PIPE, check=True, text=True)
+    finished = subprocess.run(command, stdout=subprocess.PIPE, text=True)
+    if finished.returncode != 0:
+        raise FloorError(f"the floor's own process failed (exit {finished.returncode}); its error is above")
     return json.loads(finished.stdout.strip().splitlines()[-1])
 
 
@@ -89,6 +96,9 @@ def main(argv=None) -> int:
     parser.add_argument("--var-dir", default="var", help="var dir whose config and metastore folder to use")
     args = parser.parse_args(argv)
     setup_logging(-1)
+    if not args.raw_dir.is_dir():
+        print(f"floor: error: no raw files: {args.raw_dir} is not a folder", file=sys.stderr)
+        return 1
     config = load_config(var_dir=args.var_dir, overrides={"spark.master": args.master})
     spark = build_spark(config, app_name="tweets-etl-bench-floor")
     try:
