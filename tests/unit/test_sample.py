@@ -102,6 +102,9 @@ def test_sample_has_every_kind_of_tweet(sample):
     assert sum(not k for k in kinds) > 500
     assert sum("note_tweet" in tweet for tweet in tweets) > 10
     assert sum("geo" in tweet for tweet in tweets) > 20
+    with_media = [tweet for tweet in tweets if "attachments" in tweet]
+    assert sum("retweeted" not in ref_types(tweet) for tweet in with_media) > 50
+    assert sum("retweeted" in ref_types(tweet) for tweet in with_media) > 20
     assert sum("source" in tweet for tweet in tweets) > 500
     assert sum("source" not in tweet for tweet in tweets) > 100
     assert len({tweet["lang"] for tweet in tweets}) >= 3
@@ -118,17 +121,22 @@ def test_long_posts_are_truncated_in_text_and_whole_in_note_tweet(sample):
         assert tweet["note_tweet"]["text"].startswith(tweet["text"][:-2])
 
 
-def test_pages_include_every_author_retweeted_tweet_and_place(sample):
+def test_pages_include_every_author_retweeted_tweet_place_and_media(sample):
+    kinds = set()
     for page, tweet in sample.tweets():
         includes = page.get("includes", {})
         users = {user["id"] for user in includes.get("users", [])}
         referenced = {ref["id"] for ref in includes.get("tweets", [])}
         places = {place["id"] for place in includes.get("places", [])}
+        media = {item["media_key"]: item["type"] for item in includes.get("media", [])}
         assert tweet["author_id"] in users
         for ref in tweet.get("referenced_tweets", []):
             assert ref["id"] in referenced
         if "geo" in tweet:
             assert tweet["geo"]["place_id"] in places
+        for key in tweet.get("attachments", {}).get("media_keys", []):
+            kinds.add(media[key])
+    assert kinds == {"photo", "video", "animated_gif"}
 
 
 def test_some_tweets_are_collected_again_in_a_later_file_with_fresher_metrics(sample):

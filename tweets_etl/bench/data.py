@@ -1,7 +1,8 @@
 """Benchmark inputs, generated once per size and seed and cached under VAR_DIR/bench/data.
 
 - full: N tweets shaped like real search pages (about 45% retweets, Zipf hashtags, long posts,
-  ~5% of ids seen again in a later file, 0.1% malformed lines), spread over 8 files;
+  media on about 12% of originals, ~5% of ids seen again in a later file, 0.1% malformed lines),
+  spread over 8 files;
 - quarter: N/4 tweets with the same shape, for the scaling ratio;
 - increment: N/10 newer tweets, plus pages of the full set collected again later (fresher metrics):
   what the next day's batch looks like.
@@ -23,7 +24,7 @@ from tweets_etl.sample.generator import SampleSpec, write_sample
 DAYS = 30
 # Changed whenever the generator writes different data, so a set cached by an older version is
 # generated again rather than measured as if it were the same benchmark.
-DATA_VERSION = "2: a file's repeats all come back in the next file"
+DATA_VERSION = "3: photos, videos and GIFs on 12% of originals and their retweets"
 
 
 def _spec(tweets: int, seed: int) -> SampleSpec:

@@ -4,7 +4,7 @@ It feeds ``make run`` on a fresh machine (no API access needed) and ``make bench
 have the shape of ``GET /2/tweets/search/recent`` with every field and expansion the collector
 requests: originals, retweets (truncated ``RT @x:`` text, the full original in
 ``includes.tweets``), quotes, replies, long posts with ``note_tweet``, emoji, HTML entities, several
-languages, places, a ``source`` on older tweets, and users seen many times with growing follower
+languages, places, photos, videos and GIFs in ``includes.media``, a ``source`` on older tweets, and users seen many times with growing follower
 counts. Like real collections, some tweets appear again in a later file with fresher metrics, and
 a few lines are broken.
 
@@ -46,6 +46,7 @@ class SampleSpec:
     malformed_lines: int = 3
     long_post_share: float = 0.04
     place_share: float = 0.06
+    media_share: float = 0.12  # originals with photos, videos or GIFs (real search pages: 6-18%)
     users: Optional[int] = None
     page_size: int = PAGE_SIZE
 
@@ -116,9 +117,11 @@ class SampleGenerator:
         self.world = _World(spec, self.rng)
         self.sequence = 0
         self.originals: List[Tuple[Dict, Dict]] = []
+        # Media draws come from a stream of their own, so adding media left every other byte as it was.
+        self.media = _MediaMaker(random.Random(f"{spec.seed}-media"), spec.media_share)
 
-    def tweets(self) -> Iterator[Tuple[Dict, List[Dict], List[Dict], List[Dict]]]:
-        """Each tweet with what its page must include: (tweet, users, referenced tweets, places)."""
+    def tweets(self) -> Iterator[Tuple[Dict, List[Dict], List[Dict], List[Dict], List[Dict]]]:
+        """Each tweet with what its page must include: (tweet, users, referenced tweets, places, media)."""
         spec, rng = self.spec, self.rng
         span = timedelta(days=spec.days).total_seconds()
         for index in range(spec.tweets):
@@ -181,10 +184,11 @@ class SampleGenerator:
             place = self.rng.choice(self.world.places)
             tweet["geo"] = {"place_id": place["id"]}
             places.append(place)
+        media = self.media.attach(tweet)
         self.originals.append((tweet, author))
         if len(self.originals) > 500:
             self.originals.pop(0)
-        return tweet, [author], [], places
+        return tweet, [author], [], places, media
 
     def _retweet(self, moment: datetime):
         original, original_author = self.rng.choice(self.originals)
@@ -198,7 +202,11 @@ class SampleGenerator:
         mention = {"start": 3, "end": 4 + len(original_author["username"])}
         mention.update(username=original_author["username"], id=original_author["id"])
         tweet["entities"] = {"mentions": [mention]}
-        return tweet, [author, original_author], [original], []
+        # Like the API: a retweet carries its original's media keys, and the page includes the media.
+        media = self.media.of(original)
+        if media:
+            tweet["attachments"] = dict(original["attachments"])
+        return tweet, [author, original_author], [original], [], media
 
     def _quote(self, moment: datetime):
         original, original_author = self.rng.choice(self.originals)
@@ -212,7 +220,7 @@ class SampleGenerator:
                 "expanded_url": f"https://x.com/{original_author['username']}/status/{original['id']}",
             }
         ]
-        return tweet, [author, original_author], [original], []
+        return tweet, [author, original_author], [original], [], []
 
     def _reply(self, moment: datetime):
         original, original_author = self.rng.choice(self.originals)
@@ -222,7 +230,7 @@ class SampleGenerator:
         tweet["referenced_tweets"] = [{"type": "replied_to", "id": original["id"]}]
         tweet["in_reply_to_user_id"] = original_author["id"]
         tweet["conversation_id"] = original["conversation_id"]
-        return tweet, [author, original_author], [original], []
+        return tweet, [author, original_author], [original], [], []
 
     def pages(self) -> Iterator[List[Dict]]:
         """Groups of page-sized tweet bundles, newest first within a page (as the API returns them)."""
@@ -236,19 +244,66 @@ class SampleGenerator:
             yield bundle
 
 
+class _MediaMaker:
+    """Photos, videos and GIFs for some originals, shaped like ``includes.media`` with the fields the
+    collector asks for; their keys carry the type's prefix, as X's do (3_ photo, 7_ video, 16_ GIF)."""
+
+    KINDS = (("photo", "3", 0.75), ("video", "7", 0.15), ("animated_gif", "16", 0.10))
+
+    def __init__(self, rng: random.Random, share: float) -> None:
+        self.rng = rng
+        self.share = share
+        self.by_tweet: Dict[str, List[Dict]] = {}
+
+    def attach(self, tweet: Dict) -> List[Dict]:
+        """Media for a new original (often none); sets its ``attachments``."""
+        if self.rng.random() >= self.share:
+            return []
+        kind, prefix, _ = self.rng.choices(self.KINDS, weights=[k[2] for k in self.KINDS])[0]
+        count = self.rng.choice((1, 1, 1, 2, 4)) if kind == "photo" else 1
+        media = [self._item(kind, prefix) for _ in range(count)]
+        tweet["attachments"] = {"media_keys": [item["media_key"] for item in media]}
+        self.by_tweet[tweet["id"]] = media
+        if len(self.by_tweet) > 2000:  # only recent originals get retweeted
+            self.by_tweet.pop(next(iter(self.by_tweet)))
+        return media
+
+    def of(self, tweet: Dict) -> List[Dict]:
+        return self.by_tweet.get(tweet["id"], [])
+
+    def _item(self, kind: str, prefix: str) -> Dict:
+        rng = self.rng
+        media_id = rng.randrange(1_590_000_000_000_000_000, 1_630_000_000_000_000_000)
+        width, height = rng.choice(((1200, 675), (800, 800), (1080, 1350), (640, 360)))
+        item = {"media_key": f"{prefix}_{media_id}", "type": kind, "width": width, "height": height}
+        image = f"{rng.randrange(16**15):015x}".upper()
+        if kind == "photo":
+            item["url"] = f"https://pbs.twimg.com/media/{image}.jpg"
+        else:
+            folder = "tweet_video_thumb" if kind == "animated_gif" else "ext_tw_video_thumb"
+            item["preview_image_url"] = f"https://pbs.twimg.com/{folder}/{image}.jpg"
+        if kind == "video":
+            item["duration_ms"] = rng.randint(3_000, 140_000)
+            item["public_metrics"] = {"view_count": rng.randint(0, 90_000)}
+        return item
+
+
 def build_page(bundle: List, *, next_token: Optional[str]) -> Dict:
     """An API response page: data newest first, includes deduplicated by id, meta, like the API."""
-    data, users, tweets, places = [], {}, {}, {}
-    for tweet, page_users, referenced, page_places in reversed(bundle):
+    data, users, tweets, places, media = [], {}, {}, {}, {}
+    for tweet, page_users, referenced, page_places, page_media in reversed(bundle):
         data.append(tweet)
         users.update({user["id"]: user for user in page_users})
         tweets.update({ref["id"]: ref for ref in referenced})
         places.update({place["id"]: place for place in page_places})
+        media.update({item["media_key"]: item for item in page_media})
     includes = {"users": list(users.values())}
     if tweets:
         includes["tweets"] = list(tweets.values())
     if places:
         includes["places"] = list(places.values())
+    if media:
+        includes["media"] = list(media.values())
     meta = {"newest_id": data[0]["id"], "oldest_id": data[-1]["id"], "result_count": len(data)}
     if next_token:
         meta["next_token"] = next_token
@@ -315,11 +370,11 @@ def _stamped(page: Dict, retrieved: datetime) -> Dict:
 
 def _fresher(item: Tuple, rng: random.Random) -> Tuple:
     """The same tweet seen again later: higher metrics, everything else as before."""
-    tweet, users, referenced, places = item
+    tweet, *included = item
     tweet = {**tweet, "public_metrics": dict(tweet["public_metrics"])}
     for key in ("like_count", "retweet_count", "impression_count"):
         tweet["public_metrics"][key] += rng.randint(1, 25)
-    return tweet, users, referenced, places
+    return (tweet, *included)
 
 
 def _write_broken_lines(out_dir: Path, spec: SampleSpec) -> Path:
