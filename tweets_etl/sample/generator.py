@@ -4,8 +4,8 @@ It feeds ``make run`` on a fresh machine (no API access needed) and ``make bench
 have the shape of ``GET /2/tweets/search/recent`` with every field and expansion the collector
 requests: originals, retweets (truncated ``RT @x:`` text, the full original in
 ``includes.tweets``), quotes, replies, long posts with ``note_tweet``, emoji, HTML entities, several
-languages, places, photos, videos and GIFs in ``includes.media``, a ``source`` on older tweets, and users seen many times with growing follower
-counts. Like real collections, some tweets appear again in a later file with fresher metrics, and
+languages, places, photos, videos and GIFs in ``includes.media``, a ``source`` on older tweets, and
+users seen many times with growing follower counts. Like real collections, some tweets appear again in a later file with fresher metrics, and
 a few lines are broken.
 
 Pure Python (no Spark): the same seed always gives the same bytes.
@@ -248,7 +248,8 @@ class _MediaMaker:
     """Photos, videos and GIFs for some originals, shaped like ``includes.media`` with the fields the
     collector asks for; their keys carry the type's prefix, as X's do (3_ photo, 7_ video, 16_ GIF)."""
 
-    KINDS = (("photo", "3", 0.75), ("video", "7", 0.15), ("animated_gif", "16", 0.10))
+    KINDS = (("photo", "3"), ("video", "7"), ("animated_gif", "16"))
+    WEIGHTS = (0.75, 0.15, 0.10)
 
     def __init__(self, rng: random.Random, share: float) -> None:
         self.rng = rng
@@ -259,7 +260,7 @@ class _MediaMaker:
         """Media for a new original (often none); sets its ``attachments``."""
         if self.rng.random() >= self.share:
             return []
-        kind, prefix, _ = self.rng.choices(self.KINDS, weights=[k[2] for k in self.KINDS])[0]
+        kind, prefix = self.rng.choices(self.KINDS, weights=self.WEIGHTS)[0]
         count = self.rng.choice((1, 1, 1, 2, 4)) if kind == "photo" else 1
         media = [self._item(kind, prefix) for _ in range(count)]
         tweet["attachments"] = {"media_keys": [item["media_key"] for item in media]}
