@@ -20,12 +20,12 @@ from pyspark.sql import functions as F
 
 from tweets_etl.taxonomy import Taxonomy
 from tweets_etl.transforms import classify
+from tweets_etl.transforms.distinct import spread_distinct
 from tweets_etl.transforms.sentiment import (
     SCORE_COLUMNS,
     score_columns,
     score_distinct_texts,
     sentiment_text,
-    spread_distinct,
 )
 
 # What judging reads from each tweet besides its text.

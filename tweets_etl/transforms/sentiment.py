@@ -19,6 +19,7 @@ from pyspark.sql import types as T
 
 from tweets_etl.sentiment import base
 from tweets_etl.sentiment.prepare import SPARK_STEPS
+from tweets_etl.transforms.distinct import spread_distinct
 
 SCORE_FIELDS = ("compound", "positive", "neutral", "negative")
 SCORE_TYPE = T.StructType([T.StructField(name, T.DoubleType(), True) for name in SCORE_FIELDS])
@@ -95,9 +96,9 @@ def score_distinct_texts(
     """Each distinct ``text_col`` of ``df`` once, with its scores as the struct ``_score`` (null for
     a null text, which joins nothing).
 
-    This is where "score each distinct text once" happens (:func:`spread_distinct`). No filter on
-    nulls: pushed below an earlier distinct, it would run the text preparation on every row instead
-    of every text.
+    This is where "score each distinct text once" happens
+    (:func:`~tweets_etl.transforms.distinct.spread_distinct`). No filter on nulls: pushed below an
+    earlier distinct, it would run the text preparation on every row instead of every text.
     """
     from tweets_etl.sentiment import build_scorer
 
@@ -107,18 +108,6 @@ def score_distinct_texts(
     if check is not None:
         check()
     return spread_distinct(df, text_col).withColumn("_score", _score_udf(scorer)(F.col(text_col)))
-
-
-def spread_distinct(df: DataFrame, column: str) -> DataFrame:
-    """The distinct values of ``column``, in every shuffle partition, for expensive work per value.
-
-    The explicit repartition keeps that work spread over every core: adaptive execution would
-    otherwise coalesce the small shuffle of distinct values into a partition or two, and the
-    work into as many tasks (one Python worker; or the taxonomy's patterns in three uneven tasks,
-    the last running alone).
-    """
-    partitions = int(df.sparkSession.conf.get("spark.sql.shuffle.partitions"))
-    return df.select(column).repartition(partitions, column).distinct()
 
 
 def score_columns(score: Column) -> List[Column]:
