@@ -86,7 +86,8 @@ def _run(argv) -> int:
     config = load_config(var_dir=args.var_dir, overrides={"spark.master": args.master})
     bench_dir = config.var_subdir("bench")
     inputs = data.prepare(bench_dir / "data", args.tweets, args.seed, log=log)
-    log(f"floor in its own JVM: a warm-up run, then {args.repeat} runs (and as many with Spark's defaults)")
+    runs_text = "1 run" if args.repeat == 1 else f"{args.repeat} runs"
+    log(f"floor in its own JVM: a warm-up run, then {runs_text} (and as many with Spark's defaults)")
     floors = measure_in_own_jvm(
         inputs["full"],
         bench_dir / "floor-parquet",
@@ -94,7 +95,8 @@ def _run(argv) -> int:
         master=args.master,
         var_dir=args.var_dir,
     )
-    log(f"  floor {floors['floor_s']} s (warm-up {floors['warmup_s']} s)")
+    floor_runs = ", ".join(f"{seconds:.1f}" for seconds in floors["floor_s"])
+    log(f"  floor {floor_runs} s (warm-up {floors['warmup_s']:.1f} s)")
     spark = build_spark(config, app_name="tweets-etl-bench")
     jvm_pid = spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()
     results: Dict = {"machine": _machine(args.master), "tweets": args.tweets, "repeat": args.repeat}
@@ -123,8 +125,8 @@ def _run(argv) -> int:
                     }
                 )
                 log(
-                    f"  pipeline {seconds:.1f}s, floor {floor:.1f}s (own JVM), ratio {seconds / floor:.2f}; "
-                    f"floor in the pipeline's JVM {same_jvm_floor:.1f}s"
+                    f"  pipeline {seconds:.1f} s, floor {floor:.1f} s (own JVM), ratio {seconds / floor:.2f}; "
+                    f"floor in the pipeline's JVM {same_jvm_floor:.1f} s"
                 )
             log("incremental: 10% batch into the full warehouse, then into an empty one")
             into_full, increment_result = pipeline_seconds(
