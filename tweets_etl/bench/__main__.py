@@ -208,7 +208,7 @@ def table(r: Dict) -> List[str]:
         ("Python worker peak RSS", f"{mem['python_worker_peak_mib']:.0f} MiB", ""),
     ]
     stages = r["runs"][-1]["stages_s"]
-    rows.append(("stages (last run)", ", ".join(f"{k} {v:.0f}s" for k, v in stages.items()), ""))
+    rows.append(("stages (last run)", ", ".join(f"{k} {v:.0f} s" for k, v in stages.items()), ""))
     width = max(len(name) for name, _, _ in rows)
     return [f"{name:<{width}}  {value:<14} {note}" for name, value, note in rows]
 
