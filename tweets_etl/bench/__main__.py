@@ -125,8 +125,8 @@ def _run(argv) -> int:
                     }
                 )
                 log(
-                    f"  pipeline {seconds:.1f} s, floor {floor:.1f} s (own JVM), ratio {seconds / floor:.2f}; "
-                    f"floor in the pipeline's JVM {same_jvm_floor:.1f} s"
+                    f"  pipeline {seconds:.1f} s, floor {floor:.1f} s (own JVM), "
+                    f"ratio {seconds / floor:.2f}; floor in the pipeline's JVM {same_jvm_floor:.1f} s"
                 )
             log("incremental: 10% batch into the full warehouse, then into an empty one")
             into_full, increment_result = pipeline_seconds(

@@ -5,8 +5,8 @@ have the shape of ``GET /2/tweets/search/recent`` with every field and expansion
 requests: originals, retweets (truncated ``RT @x:`` text, the full original in
 ``includes.tweets``), quotes, replies, long posts with ``note_tweet``, emoji, HTML entities, several
 languages, places, photos, videos and GIFs in ``includes.media``, a ``source`` on older tweets, and
-users seen many times with growing follower counts. Like real collections, some tweets appear again in a later file with fresher metrics, and
-a few lines are broken.
+users seen many times with growing follower counts. Like real collections, some tweets appear again
+in a later file with fresher metrics, and a few lines are broken.
 
 Pure Python (no Spark): the same seed always gives the same bytes.
 """
