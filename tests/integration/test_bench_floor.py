@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tweets_etl.bench import data
-from tweets_etl.bench.floor import FloorError, measure, measure_in_own_jvm
+from tweets_etl.bench.floor import FloorError, floor_tweets, measure, measure_in_own_jvm
 from tweets_etl.spark import plain_encoded_columns_conf
 
 
@@ -24,6 +24,16 @@ def test_the_floor_writes_every_tweet_and_restores_the_sessions_encodings(spark,
     # Every tweet of every page, the 0.1% broken lines aside (the generator's repeats included).
     assert tweets.count() >= 400 and {"id", "text", "created_at"} <= set(tweets.columns)
     assert all(spark.conf.get(key) == value for key, value in plain_encoded_columns_conf().items())
+
+
+def test_the_floor_parses_the_whole_page_as_the_pipeline_does(spark, raw_dir, capsys):
+    # Spark prunes a from_json schema to the fields used when the call has no options. The floor
+    # keeps only the tweets, so a pruned floor would be cheaper than the pipeline's parse of the
+    # same pages: this shows if its options ever stop preventing that.
+    floor_tweets(spark, raw_dir).explain(mode="formatted")
+
+    plan = capsys.readouterr().out
+    assert "from_json(StructField(data," in plan and ", StructField(includes," in plan
 
 
 def test_the_floor_runs_in_a_process_and_jvm_of_its_own(raw_dir, tmp_path):
