@@ -4,9 +4,9 @@ The floor is the least Spark can do to touch the data: read the raw pages with t
 explode the tweets, write Parquet. It parses the whole page, as the pipeline does: Spark prunes a
 ``from_json`` schema to the fields used only when the call has no options, and the floor passes the
 pipeline's. It is measured in a fresh JVM, after one warm-up run, because in the pipeline's JVM it
-is not Spark's best: after pipeline runs the same floor takes 25-40% longer (1M tweets on 2 cores:
-16.7 s alone, 21-22 s after a 250k pipeline run, 23-24 s after a 1M one), with no more time in
-garbage collection. The JIT compiler's type profiles, polluted by everything the pipeline ran, are
+is not Spark's best: after pipeline runs the same floor takes 20-40% longer (1M tweets on 2 cores:
+16.7-18.3 s alone, 21-22 s after a 250k pipeline run, 22-24 s after a 1M one), with no more time
+in garbage collection. The JIT compiler's type profiles, polluted by everything the pipeline ran, are
 the cause (the README shows the flags that undo it). A floor that slow would flatter the ratio.
 
 ``python -m tweets_etl.bench.floor RAW_DIR OUT_DIR --repeat N`` prints one line of JSON; the
