@@ -186,6 +186,9 @@ def _entity_values(items: Column, field: str, text: Column, pattern: str, entiti
 
 
 def _urls(entities: Column, text: Column) -> Column:
+    # Mind the lambda before removing it: it keeps flatten_records' select out of whole-stage code
+    # generation, and that select compiled whole is a method too big for HotSpot to compile, so it
+    # would run interpreted (1M tweets, no-op sink: 17.5 s against 13.3-13.7 s). See the README.
     from_entities = F.transform(entities.urls, lambda url: F.coalesce(url.expanded_url, url.url))
     chosen = F.when(entities.isNotNull(), from_entities).otherwise(extract_all(text, URL_PATTERN, 0))
     return F.array_distinct(F.array_compact(F.coalesce(chosen, F.array())))
