@@ -482,7 +482,7 @@ def test_every_non_blank_line_yields_at_least_one_row(spark, parsed, lines_df):
 
 def test_the_explode_and_the_lookups_after_it_compile_into_one_stage(lines_df, capsys):
     # A lambda right after the explode would keep Spark from fusing the two, and every tweet would be
-    # copied with its page's whole includes: at 1M tweets, ingest 3.5 s slower.
+    # copied with its page's whole includes: at 1M tweets, ingest about 4 s slower.
     parse_raw_lines(lines_df, batch_id=BATCH).explain()
 
     plan = capsys.readouterr().out.splitlines()
