@@ -77,6 +77,41 @@ def test_a_local_run_gets_the_throughput_collector_and_a_cluster_keeps_its_own()
     assert LOCAL_GC_OPTION not in cluster.get("spark.driver.extraJavaOptions", "")
 
 
+def test_spark_settings_from_the_environment_file_reach_the_session():
+    from tweets_etl.spark import session_conf
+
+    config = load_config(
+        conf_dir=CONF,
+        var_dir="/v",
+        environ={},
+        overrides={"spark.conf": {"spark.sql.parquet.compression.codec": "zstd"}},
+    )
+
+    assert session_conf(config)["spark.sql.parquet.compression.codec"] == "zstd"
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [("spark.sql.sources.partitionOverwriteMode", "static"), ("spark.sql.session.timeZone", "Europe/Paris")],
+)
+def test_an_environment_file_cannot_change_what_correctness_needs(key, value):
+    from tweets_etl.spark import session_conf
+
+    config = load_config(conf_dir=CONF, var_dir="/v", environ={}, overrides={"spark.conf": {key: value}})
+
+    with pytest.raises(ConfigError, match=f"{key} is '{value}'"):
+        session_conf(config)
+
+
+def test_an_environment_file_may_repeat_a_required_setting():
+    from tweets_etl.spark import session_conf
+
+    key = "spark.sql.sources.partitionOverwriteMode"
+    config = load_config(conf_dir=CONF, var_dir="/v", environ={}, overrides={"spark.conf": {key: "DYNAMIC"}})
+
+    assert session_conf(config)[key] == "dynamic"
+
+
 def test_only_near_unique_columns_lose_their_dictionary_and_every_one_exists():
     from tweets_etl.spark import plain_encoded_columns_conf
     from tweets_etl.tables import NEAR_UNIQUE_COLUMNS, TABLES
