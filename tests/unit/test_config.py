@@ -103,6 +103,21 @@ def test_an_environment_file_cannot_change_what_correctness_needs(key, value):
         session_conf(config)
 
 
+def test_jvm_options_from_configuration_are_added_to_the_local_ones():
+    from tweets_etl.spark import LOCAL_GC_OPTION, session_conf
+
+    config = load_config(
+        conf_dir=CONF,
+        var_dir="/v",
+        environ={},
+        overrides={"spark.conf": {"spark.driver.extraJavaOptions": "-Xss4m"}},
+    )
+    options = session_conf(config)["spark.driver.extraJavaOptions"].split()
+
+    assert options[0] == "-Dderby.system.home=/v/metastore"
+    assert options[-2:] == [LOCAL_GC_OPTION, "-Xss4m"]
+
+
 def test_an_environment_file_may_repeat_a_required_setting():
     from tweets_etl.spark import session_conf
 
