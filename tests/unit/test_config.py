@@ -77,15 +77,15 @@ def test_a_local_run_gets_the_throughput_collector_and_a_cluster_keeps_its_own()
     assert LOCAL_GC_OPTION not in cluster.get("spark.driver.extraJavaOptions", "")
 
 
+def _local_config_with_spark_conf(settings: dict):
+    """The local configuration, with ``settings`` under spark.conf as an environment file puts them."""
+    return load_config(conf_dir=CONF, var_dir="/v", environ={}, overrides={"spark.conf": settings})
+
+
 def test_spark_settings_from_the_environment_file_reach_the_session():
     from tweets_etl.spark import session_conf
 
-    config = load_config(
-        conf_dir=CONF,
-        var_dir="/v",
-        environ={},
-        overrides={"spark.conf": {"spark.sql.parquet.compression.codec": "zstd"}},
-    )
+    config = _local_config_with_spark_conf({"spark.sql.parquet.compression.codec": "zstd"})
 
     assert session_conf(config)["spark.sql.parquet.compression.codec"] == "zstd"
 
@@ -97,34 +97,26 @@ def test_spark_settings_from_the_environment_file_reach_the_session():
 def test_an_environment_file_cannot_change_what_correctness_needs(key, value):
     from tweets_etl.spark import session_conf
 
-    config = load_config(conf_dir=CONF, var_dir="/v", environ={}, overrides={"spark.conf": {key: value}})
-
     with pytest.raises(ConfigError, match=f"{key} is '{value}'"):
-        session_conf(config)
-
-
-def test_jvm_options_from_configuration_are_added_to_the_local_ones():
-    from tweets_etl.spark import LOCAL_GC_OPTION, session_conf
-
-    config = load_config(
-        conf_dir=CONF,
-        var_dir="/v",
-        environ={},
-        overrides={"spark.conf": {"spark.driver.extraJavaOptions": "-Xss4m"}},
-    )
-    options = session_conf(config)["spark.driver.extraJavaOptions"].split()
-
-    assert options[0] == "-Dderby.system.home=/v/metastore"
-    assert options[-2:] == [LOCAL_GC_OPTION, "-Xss4m"]
+        session_conf(_local_config_with_spark_conf({key: value}))
 
 
 def test_an_environment_file_may_repeat_a_required_setting():
     from tweets_etl.spark import session_conf
 
     key = "spark.sql.sources.partitionOverwriteMode"
-    config = load_config(conf_dir=CONF, var_dir="/v", environ={}, overrides={"spark.conf": {key: "DYNAMIC"}})
 
-    assert session_conf(config)[key] == "dynamic"
+    assert session_conf(_local_config_with_spark_conf({key: "DYNAMIC"}))[key] == "dynamic"
+
+
+def test_jvm_options_from_configuration_are_added_to_the_local_ones():
+    from tweets_etl.spark import LOCAL_GC_OPTION, session_conf
+
+    config = _local_config_with_spark_conf({"spark.driver.extraJavaOptions": "-Xss4m"})
+    options = session_conf(config)["spark.driver.extraJavaOptions"].split()
+
+    assert options[0] == "-Dderby.system.home=/v/metastore"
+    assert options[-2:] == [LOCAL_GC_OPTION, "-Xss4m"]
 
 
 def test_only_near_unique_columns_lose_their_dictionary_and_every_one_exists():
