@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
+import zlib
 from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, List
@@ -154,6 +156,89 @@ def test_twarc2_pages_pass_through_unchanged_and_a_truncated_line_is_rejected(
     assert {k: imported["__twarc"][k] for k in kpop["__twarc"]} == kpop["__twarc"]
     stream = [p for p in pages if p["__twarc"]["imported_from"] == "streaming_output_with_error.jsonl"]
     assert all(isinstance(p["data"], list) and len(p["data"]) == 1 for p in stream)
+
+
+def cut_gzip(content: bytes, keep: float = 0.5) -> bytes:
+    """The gzip of ``content`` cut off part-way, as an interrupted download or copy leaves it."""
+    whole = gzip.compress(content)
+    return whole[: int(len(whole) * keep)]
+
+
+def whole_lines_in(cut: bytes) -> int:
+    return zlib.decompressobj(wbits=31).decompress(cut).count(b"\n")
+
+
+def test_a_truncated_gzip_of_real_pages_keeps_its_whole_pages_and_the_import_goes_on(
+    cli, shared_data, tmp_path, capsys
+):
+    folder = shared_data / "x_api_v2_pages"
+    # Small pages first, so the cut falls after several whole pages and before the big ones.
+    sources = sorted(
+        (p for p in folder.glob("*.jsonl") if p.name != "streaming_output_with_error.jsonl"),
+        key=lambda p: p.stat().st_size,
+    )
+    content = b"".join(p.read_bytes().rstrip(b"\n") + b"\n" for p in sources)
+    damaged = tmp_path / "pages.jsonl.gz"
+    damaged.write_bytes(cut_gzip(content))
+    kept = whole_lines_in(damaged.read_bytes())
+    assert 0 < kept < len(content.splitlines())
+
+    assert cli("--format", "twarc2", str(damaged), str(folder / "kpop.jsonl")) == 0
+
+    out = capsys.readouterr().out
+    assert f"pages.jsonl.gz: {kept + 1} row(s) read" in out and ", 1 rejected" in out
+    assert f"  rejected unreadable_file: 1 (e.g. from line {kept + 1})" in out
+    assert "kpop.jsonl: 1 row(s) read, 100 tweet(s) written in 1 page(s), 0 rejected" in out
+    pages = read_pages(tmp_path / "var" / "raw")
+    imported = [p for p in pages if p["__twarc"]["imported_from"] == "pages.jsonl.gz"]
+    originals = [json.loads(line) for line in content.splitlines()[:kept]]
+    strip = lambda page: {k: v for k, v in page.items() if k != "__twarc"}  # noqa: E731
+    assert [strip(p) for p in imported] == [strip(p) for p in originals]
+    rejects_file = next((tmp_path / "var" / "rejects").glob("import-*.jsonl"))
+    (reject,) = [json.loads(line) for line in rejects_file.read_text().splitlines()]
+    assert reject["reason"] == "unreadable_file" and "EOFError" in reject["record"]
+
+
+def test_v1_a_truncated_gzip_and_a_latin1_byte_cost_only_what_they_damaged(
+    cli, shared_data, tmp_path, capsys
+):
+    sample = shared_data / "x_api_v1_1" / "broken_and_unsupported_payloads" / "public_api_sample.json"
+    damaged = tmp_path / "sample.json.gz"
+    damaged.write_bytes(cut_gzip(sample.read_bytes()))
+    kept = whole_lines_in(damaged.read_bytes())
+    examples = (shared_data / "x_api_v1_1" / "original_format_examples.json").read_bytes().splitlines()
+    examples[3] = examples[3].replace(b'"text":"', b'"text":"caf\xe9 ', 1)
+    latin1 = tmp_path / "examples.json"
+    latin1.write_bytes(b"\n".join(examples) + b"\n")
+    assert b"\xe9" in examples[3] and 0 < kept < 20
+
+    assert cli("--format", "v1", str(damaged), str(latin1)) == 0
+
+    out = capsys.readouterr().out
+    assert f"sample.json.gz: {kept + 1} row(s) read, {kept} tweet(s) written in 1 page(s), 1 rejected" in out
+    assert f"  rejected unreadable_file: 1 (e.g. from line {kept + 1})" in out
+    assert "examples.json: 25 row(s) read, 24 tweet(s) written in 1 page(s), 1 rejected" in out
+    assert "  rejected not_utf8: 1 (e.g. line 4)" in out
+    assert f"total: {kept + 1 + 25} row(s) read, {kept + 24} tweet(s) written" in out
+
+
+def test_csv_a_truncated_gzip_keeps_every_whole_row(cli, shared_data, tmp_path, capsys):
+    source = shared_data / "chatgpt_tweets_csv" / "Oceania.csv"
+    damaged = tmp_path / "Oceania.csv.gz"
+    damaged.write_bytes(cut_gzip(source.read_bytes()))
+    kept_lines = whole_lines_in(damaged.read_bytes())
+    reader = csv.reader(io.StringIO(source.read_text(encoding="utf-8-sig"), newline=""))
+    next(reader)
+    # A quoted tweet spans lines: a row is whole when its last line is.
+    whole_rows = [row[1] for row in reader if reader.line_num <= kept_lines]
+
+    assert cli("--format", "csv", "--preset", "kaggle", str(damaged)) == 0
+
+    out = capsys.readouterr().out
+    assert f"Oceania.csv.gz: {len(whole_rows) + 1} row(s) read, {len(whole_rows)} tweet(s) written" in out
+    assert "  rejected unreadable_file: 1 (e.g. from line" in out
+    tweets = [t for p in read_pages(tmp_path / "var" / "raw") for t in p["data"]]
+    assert [t["text"] for t in tweets] == [text.replace("\r\n", "\n") for text in whole_rows]
 
 
 def test_import_cli_errors_are_one_sentence(cli, tmp_path, capsys):

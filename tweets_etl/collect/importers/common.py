@@ -11,14 +11,16 @@ integer whose three top bits are ``011``. A real snowflake id is ``(milliseconds
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, TextIO
+from typing import Any, BinaryIO, Callable, Dict, Iterator, List, Optional, TextIO, Tuple
 
 PAGE_SIZE = 100
 PRODUCER = "tweets-etl import"
@@ -26,6 +28,10 @@ SYNTHETIC_ID_BASE = 3 << 61
 SYNTHETIC_ID_SPAN = 1 << 61
 MAX_BIGINT = (1 << 63) - 1
 SAMPLES_PER_REASON = 5
+# What stops a file from being read any further: a truncated .gz (EOFError), one that is not gzip or
+# fails its CRC (gzip.BadGzipFile, an OSError), corrupt compressed data (zlib.error), a disk error.
+# tweets_etl.io.raw stops on the same errors when the Spark ingest checks raw files.
+UNREADABLE_ERRORS = (EOFError, OSError, zlib.error)
 
 # Spreadsheet and pandas spellings of "no value".
 NULL_TOKENS = frozenset({"", "#n/a", "n/a", "na", "nan", "null", "none", "nil", "#null!", "#value!", "<na>"})
@@ -250,7 +256,56 @@ class PageBuilder:
 def open_text(path: Path, encoding: str = "utf-8-sig", newline: Optional[str] = None) -> TextIO:
     """Open a text file, gzip-compressed when it ends in .gz."""
     if path.name.endswith(".gz"):
-        import gzip
-
         return gzip.open(path, "rt", encoding=encoding, newline=newline)
     return open(path, encoding=encoding, newline=newline)
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """Open a file for its bytes, gzip-compressed when it ends in .gz."""
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def reject_unreadable(stats: ImportStats, error: BaseException, *, lines_read: Optional[int]) -> None:
+    """The rest of a file cannot be read: one reject that says from where and why.
+
+    The Spark ingest does the same with a damaged raw file (tweets_etl.io.raw): the complete lines
+    before the damage are kept, and the damage becomes one row under the same reason,
+    ``unreadable_file``. How many rows it hid cannot be known, so it counts as one row read.
+    ``lines_read`` None means a file read as one JSON value, which is lost as a whole.
+    """
+    cause = f"{type(error).__name__}: {error}"
+    stats.rows_read += 1
+    if lines_read is None:
+        stats.reject("unreadable_file", "whole file", f"unreadable ({cause})")
+    else:
+        detail = f"unreadable after {lines_read} complete line(s), which were read ({cause})"
+        stats.reject("unreadable_file", f"from line {lines_read + 1}", detail)
+
+
+def read_json_lines(path: Path, stats: ImportStats) -> Iterator[Tuple[str, str]]:
+    """("line N", text) for every non-blank line of a JSON-lines file, as far as the file can be read.
+
+    JSON is UTF-8 by definition, so a line that is not is one broken line (rejected ``not_utf8``, the
+    other lines are fine), not a file in another encoding. Damage that stops reading (a truncated .gz)
+    keeps the lines before it and is rejected ``unreadable_file``.
+    """
+    number = 0
+    try:
+        with open_binary(path) as handle:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
+                    stats.blank_lines += 1
+                    continue
+                try:
+                    text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                except UnicodeDecodeError:
+                    stats.rows_read += 1
+                    stats.reject("not_utf8", f"line {number}", raw[:2000].decode("utf-8", "replace"))
+                    continue
+                yield f"line {number}", text.rstrip("\r\n")
+    except UNREADABLE_ERRORS as error:
+        # A line is yielded only once its newline (or the real end of the file) was read, so the
+        # lines before the damage were whole; the cut-off one is part of what this reject stands for.
+        reject_unreadable(stats, error, lines_read=number)

@@ -2,10 +2,12 @@
 
 Every cell is read as text (the ``csv`` module never guesses types), so ids cannot pass through a
 float; an id already spoilt by a spreadsheet (``1.27584E+18``) rejects its row. Rows without an id
-get a synthetic one from their content (see ``common``). Quoted multi-line text, a BOM, Windows line
-endings and spreadsheet nulls (``#N/A``, ``NA``, ``null``, ...) are handled; rows that cannot be
-used are counted by reason. A city and country become a v2 place (``includes.places``) referenced by
-the tweet's ``geo.place_id``; without a user column the tweet has no ``author_id``.
+get a synthetic one from their content (see ``common``). Quoted multi-line text, a BOM, Windows line endings and spreadsheet
+nulls (``#N/A``, ``NA``, ``null``, ...) are handled; rows that cannot be used are counted by reason.
+A file in another encoding fails as a whole (the fix is ``--encoding``); a damaged .gz keeps the rows
+before the damage and rejects the rest as ``unreadable_file``. A city and country become a v2 place
+(``includes.places``) referenced by the tweet's ``geo.place_id``; without a user column the tweet has
+no ``author_id``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from tweets_etl.collect.errors import ImportInputError, ImportOptionError
 from tweets_etl.collect.importers.common import (
+    UNREADABLE_ERRORS,
     ImportStats,
     PageBuilder,
     RowRejectedError,
@@ -26,6 +29,7 @@ from tweets_etl.collect.importers.common import (
     open_text,
     parse_time,
     place_id,
+    reject_unreadable,
     synthetic_id,
 )
 
@@ -132,22 +136,11 @@ def iter_pages(
             header = _header(reader, path)
         except UnicodeDecodeError as error:
             raise _not_text(path, encoding, error, 1) from None
+        except UNREADABLE_ERRORS as error:
+            reject_unreadable(stats, error, lines_read=0)
+            return
         positions = _positions(header, mapping, path)
-        previous_line = reader.line_num
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except UnicodeDecodeError as error:
-                raise _not_text(path, encoding, error, previous_line + 1) from None
-            except csv.Error as error:
-                stats.rows_read += 1
-                stats.reject("unparseable_row", _lines(previous_line, reader.line_num), str(error))
-                previous_line = reader.line_num
-                continue
-            where = _lines(previous_line, reader.line_num)
-            previous_line = reader.line_num
+        for where, row in _rows(reader, stats, path, encoding):
             if not row or all(not cell.strip() for cell in row):
                 stats.blank_lines += 1
                 continue
@@ -163,6 +156,31 @@ def iter_pages(
             stats.synthetic_ids += synthetic
             yield from builder.add(tweet, includes)
     yield from builder.flush()
+
+
+def _rows(reader: Any, stats: ImportStats, path: Path, encoding: str) -> Iterator[Tuple[str, List[str]]]:
+    """(where, row) for every row after the header; rows the csv module cannot parse are rejected."""
+    previous_line = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as error:
+            # The whole file is in another encoding: fail it, the fix is --encoding.
+            raise _not_text(path, encoding, error, previous_line + 1) from None
+        except csv.Error as error:
+            stats.rows_read += 1
+            stats.reject("unparseable_row", _lines(previous_line, reader.line_num), str(error))
+            previous_line = reader.line_num
+            continue
+        except UNREADABLE_ERRORS as error:
+            # A damaged .gz: the rows before the damage are whole and kept, the rest is one reject.
+            reject_unreadable(stats, error, lines_read=previous_line)
+            return
+        where = _lines(previous_line, reader.line_num)
+        previous_line = reader.line_num
+        yield where, row
 
 
 def _not_text(path: Path, encoding: str, error: UnicodeDecodeError, line: int) -> ImportInputError:

@@ -10,6 +10,9 @@ page of one.
 tweets merged into ``referenced_tweets``, ``attachments.media``/``poll``, ``__twarc``). Those lines
 are turned back into v2 tweets plus ``includes`` and regrouped into pages of up to 100 tweets that
 share a provenance stamp.
+
+Lines are read by ``common.read_json_lines``: a line that is not UTF-8 is rejected on its own, and a
+damaged .gz keeps the lines before the damage and rejects the rest as ``unreadable_file``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
-from tweets_etl.collect.importers.common import ImportStats, PageBuilder
+from tweets_etl.collect.importers.common import ImportStats, PageBuilder, read_json_lines
 from tweets_etl.rawfiles import PROVENANCE_KEY
 
 _PAGE_KEYS = ("data", "includes", "meta", "errors")
@@ -37,7 +40,7 @@ def iter_pages(
 ) -> Iterator[Dict[str, Any]]:
     """``stamp(original)`` returns the provenance for a page given the ``__twarc`` it came with."""
     group_key: Optional[str] = None
-    for where, line in _lines(path, stats):
+    for where, line in read_json_lines(path, stats):
         stats.rows_read += 1
         try:
             obj = json.loads(line)
@@ -62,28 +65,6 @@ def iter_pages(
         else:
             stats.reject("not_a_page", where, line)
     yield from builder.flush()
-
-
-def _lines(path: Path, stats: ImportStats) -> Iterator[Tuple[str, str]]:
-    opener = _open_binary(path)
-    with opener as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                stats.blank_lines += 1
-                continue
-            try:
-                yield f"line {number}", raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
-            except UnicodeDecodeError:
-                stats.rows_read += 1
-                stats.reject("not_utf8", f"line {number}", raw[:2000].decode("utf-8", "replace"))
-
-
-def _open_binary(path: Path):
-    if path.name.endswith(".gz"):
-        import gzip
-
-        return gzip.open(path, "rb")
-    return open(path, "rb")
 
 
 def _as_page(obj: Dict[str, Any], stats: ImportStats, stamp: Callable[..., Dict[str, Any]]) -> Dict[str, Any]:

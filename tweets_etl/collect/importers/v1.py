@@ -6,6 +6,7 @@ archive's ``tweets.js``. The longest text wins: ``full_text`` (REST extended mod
 ``referenced_tweets`` with the original in ``includes.tweets``; ``user`` and ``place`` go to
 ``includes.users`` and ``includes.places``; ``source`` loses its HTML. Gnip activity-streams
 records and stream control messages are reported, not converted.
+A line that is not UTF-8 is rejected on its own; a damaged .gz keeps the lines before the damage.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from tweets_etl.collect.importers.common import (
+    UNREADABLE_ERRORS,
     ImportStats,
     PageBuilder,
     RowRejectedError,
     check_id,
-    open_text,
+    open_binary,
     parse_time,
+    read_json_lines,
+    reject_unreadable,
 )
 
 _TAG = re.compile(r"<[^>]+>")
@@ -33,8 +37,7 @@ Includes = Dict[str, List[Dict[str, Any]]]
 
 def read_records(path: Path, stats: ImportStats) -> Iterator[Tuple[str, Any]]:
     """(where, record) for every JSON value in the file; broken lines are rejected as they come."""
-    with open_text(path) as handle:
-        head = handle.read(4096).lstrip()
+    head = _head(path)
     if head.startswith(("[", "window.")):
         yield from _whole_file(path, stats)
         return
@@ -44,46 +47,78 @@ def read_records(path: Path, stats: ImportStats) -> Iterator[Tuple[str, Any]]:
         if whole is not None:
             yield from _items(whole)
             return
-    with open_text(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                stats.blank_lines += 1
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError:
-                stats.rows_read += 1
-                stats.reject("malformed_json", f"line {number}", line.rstrip("\n"))
-                continue
-            yield f"line {number}", record
+    for where, line in read_json_lines(path, stats):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            stats.rows_read += 1
+            stats.reject("malformed_json", where, line)
+            continue
+        yield where, record
+
+
+def _head(path: Path, size: int = 4096) -> str:
+    """The start of the file, to tell its layout: as much of it as can be read.
+
+    Damage here is not reported: whichever reader the layout picks meets it again and reports it.
+    """
+    data = b""
+    with contextlib.suppress(*UNREADABLE_ERRORS), open_binary(path) as handle:
+        # read1, not read: a truncated .gz under 4 KiB still shows its first bytes.
+        while len(data) < size:
+            chunk = handle.read1(size - len(data))
+            if not chunk:
+                break
+            data += chunk
+    return data.decode("utf-8-sig", "replace").lstrip()
 
 
 def _first_line_parses(path: Path) -> bool:
-    with open_text(path) as handle:
-        for line in handle:
-            if line.strip():
-                try:
-                    json.loads(line)
-                    return True
-                except ValueError:
-                    return False
+    try:
+        with open_binary(path) as handle:
+            first = next((line for line in handle if line.strip()), b"{}")
+        json.loads(first)
+    except (ValueError, *UNREADABLE_ERRORS):
+        return False
     return True
 
 
-def _parse_whole(path: Path) -> Any:
-    with open_text(path) as handle:
-        text = handle.read()
+def _read_whole(path: Path) -> str:
+    """The file as text, without a ``tweets.js`` assignment; raises what reading or decoding raises."""
+    with open_binary(path) as handle:
+        text = handle.read().decode("utf-8-sig")
     if text.lstrip().startswith("window."):
         text = text.split("=", 1)[1] if "=" in text else text
+    return text
+
+
+def _parse_whole(path: Path) -> Any:
+    """The file as one JSON value, or None (the line reader then says what is wrong, line by line)."""
     try:
-        return json.loads(text)
-    except ValueError:
+        return json.loads(_read_whole(path))
+    except (ValueError, *UNREADABLE_ERRORS):
         return None
 
 
 def _whole_file(path: Path, stats: ImportStats) -> Iterator[Tuple[str, Any]]:
-    value = _parse_whole(path)
-    if value is None:
+    """The records of a JSON array or ``tweets.js``.
+
+    The file is one JSON value, so when it cannot be read or decoded to the end it is one reject:
+    there are no line boundaries to keep the part before the damage by.
+    """
+    try:
+        text = _read_whole(path)
+    except UNREADABLE_ERRORS as error:
+        reject_unreadable(stats, error, lines_read=None)
+        return
+    except UnicodeDecodeError as error:
+        stats.rows_read += 1
+        byte = error.object[error.start]
+        stats.reject("not_utf8", "whole file", f"byte {byte:#04x} at offset {error.start} is not UTF-8")
+        return
+    try:
+        value = json.loads(text)
+    except ValueError:
         stats.rows_read += 1
         stats.reject("malformed_json", "whole file", path.name)
         return
