@@ -9,6 +9,9 @@ this module decides what each failure means:
 * 429 with ``x-rate-limit-remaining: 0`` and a reset time: sleep until the reset, capped at
   ``collect.max_rate_limit_wait_seconds``, with one log line saying why and until when;
 * 429 with requests still remaining: a per-second limit, so a short backoff;
+* 429 whose body says ``UsageCapExceeded`` (type ``.../problems/usage-capped``): the monthly usage
+  cap is spent, which no wait within a run can fix, so fail at once whatever the rate-limit headers say;
+* 429 whose reset time has already passed on this clock: the usual exponential backoff with jitter;
 * 5xx, connection errors, timeouts and a cut-off body: exponential backoff with jitter, up to
   ``collect.max_retries`` attempts per page;
 * 401 and 403: fail at once with a sentence about the token, the access tier or the Project;
@@ -123,6 +126,8 @@ class SearchClient:
                 response = search(query, **kwargs)
                 body = _json_object(response)
             except tweepy.TooManyRequests as error:
+                if _usage_capped(error.response):
+                    raise _usage_cap_error(error.response) from None
                 wait, why = self._rate_limit_wait(error.response, failures)
             except tweepy.TwitterServerError as error:
                 wait = self._backoff(failures)
@@ -197,8 +202,9 @@ class SearchClient:
         window = f"{limit} requests per window" if limit else "the window"
         why = f"rate limit reached ({window} used up)"
         if wait <= 0:
-            # Our clock is ahead of the server's: the reset already passed here but not there.
-            return self.policy.short_backoff, f"{why}, reset time already passed on this clock"
+            # Our clock is ahead of the server's: the reset already passed here but not there. How far
+            # ahead is unknown, so the wait must grow; a fixed one would spend every attempt in seconds.
+            return self._backoff(failures), f"{why}, reset time already passed on this clock"
         if wait > self.policy.max_rate_limit_wait:
             return self.policy.max_rate_limit_wait, (
                 f"{why}; the reset is {wait:.0f} s away, capped by collect.max_rate_limit_wait_seconds"
@@ -254,13 +260,33 @@ def _refusal(response: Any, endpoint: str) -> CollectError:
     )
 
 
-def _problem_detail(response: Any) -> str:
+def _usage_capped(response: Any) -> bool:
+    """Whether a 429 is the monthly usage cap rather than a rate-limit window (its headers can look fine)."""
+    body = _json_body(response)
+    kind = body.get("type")
+    return body.get("title") == "UsageCapExceeded" or (
+        isinstance(kind, str) and kind.rstrip("/").endswith("/usage-capped")
+    )
+
+
+def _usage_cap_error(response: Any) -> AccessError:
+    return AccessError(
+        f"the X API's monthly usage cap is used up ({_status(response)}{_problem_detail(response)}): "
+        "no request can succeed until the cap resets; see the usage page of the developer portal, "
+        "or upgrade the access tier"
+    )
+
+
+def _json_body(response: Any) -> Dict[str, Any]:
     try:
         body = response.json()
     except Exception:
-        return ""
-    if not isinstance(body, dict):
-        return ""
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _problem_detail(response: Any) -> str:
+    body = _json_body(response)
     parts = []
     for key in ("reason", "detail", "required_enrollment"):
         if isinstance(body.get(key), str):

@@ -14,7 +14,8 @@ class CollectError(TweetsEtlError):
 
 
 class AccessError(CollectError):
-    """401/403: retrying cannot help; a person has to fix the token, the access tier or the Project."""
+    """401/403 or the monthly usage cap: retrying cannot help; a person has to fix the token, the access
+    tier or the Project, or wait for the cap to reset."""
 
     exit_code = 3
 

@@ -72,3 +72,23 @@ def test_bad_options_exit_2_before_any_request(cli, x_api, capsys, args, message
 
     assert message in capsys.readouterr().err
     assert x_api.calls() == []
+
+
+def test_the_monthly_usage_cap_exits_3_with_one_line(cli, x_api, capsys):
+    x_api.reply(
+        {
+            "title": "UsageCapExceeded",
+            "period": "Monthly",
+            "scope": "Product",
+            "detail": "Usage cap exceeded: Monthly product cap",
+            "type": "https://api.twitter.com/2/problems/usage-capped",
+        },
+        status=429,
+        headers={"x-rate-limit-limit": "40000", "x-rate-limit-remaining": "39999"},
+    )
+
+    assert cli("--max-tweets", "10") == 3
+
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("tweets-etl collect: error: the X API's monthly usage cap is used up")
+    assert "\n" not in err and len(x_api.calls()) == 1

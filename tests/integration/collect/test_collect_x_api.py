@@ -85,7 +85,8 @@ def test_two_pages_follow_next_token_and_keep_pages_untouched(x_api, make_collec
     assert not (tmp_path / "state" / f"{collector.request.query_id}.spool.jsonl").exists()
 
 
-def test_next_run_asks_only_for_tweets_newer_than_the_last_one(x_api, make_collector, tmp_path):
+def test_next_run_asks_only_for_tweets_newer_than_the_last_one(x_api, make_collector, tmp_path, clock):
+    clock.now = 1632328740  # 2021-09-22T16:39:00Z, when the recorded pages were fetched
     first, _ = x_api.pages()
     x_api.reply(x_api.page(first, None))
     make_collector().run()
@@ -135,6 +136,74 @@ def test_429_with_requests_left_is_a_short_backoff(x_api, make_collector, clock)
 
     (wait,) = clock.sleeps
     assert 1.0 <= wait <= 2.0
+
+
+def test_429_whose_reset_already_passed_on_this_clock_backs_off_with_growing_waits(
+    x_api, make_collector, clock
+):
+    for _ in range(3):
+        recorded = x_api.replay("Tweet_Lookup_Single_Tweet__429__429_Rate_Limit_Exceeded")
+    clock.now = int(recorded["headers"]["x-rate-limit-reset"]) + 60  # our clock runs ahead of X's
+    x_api.reply(x_api.page(x_api.pages()[1], None))
+
+    summary = make_collector().run()
+
+    assert summary.pages == 1 and len(x_api.calls()) == 4
+    first, second, third = clock.sleeps
+    assert 1.0 <= first <= 2.0 and 2.0 <= second <= 4.0 and 4.0 <= third <= 8.0
+
+
+# The body and rate-limit headers of a real monthly-cap 429 (xdevplatform/xdk issue #25, 2026-02-07),
+# on the recorded 429's other headers: the window still has requests left, yet nothing will succeed.
+USAGE_CAPPED_BODY = {
+    "account_id": "1234567890",
+    "product_name": "standard-basic",
+    "title": "UsageCapExceeded",
+    "period": "Monthly",
+    "scope": "Product",
+    "detail": "Usage cap exceeded: Monthly product cap",
+    "type": "https://api.twitter.com/2/problems/usage-capped",
+}
+
+
+def reply_usage_capped(x_api, **headers: str) -> None:
+    recorded = x_api.recorded("Tweet_Lookup_Single_Tweet__429__429_Rate_Limit_Exceeded")
+    recorded["headers"].update({"content-type": "application/problem+json", **headers})
+    x_api.reply(USAGE_CAPPED_BODY, status=429, headers=recorded["headers"])
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"x-rate-limit-limit": "40000", "x-rate-limit-remaining": "39999"},
+        {"x-rate-limit-remaining": "0"},
+    ],
+    ids=["requests-left", "window-spent"],
+)
+def test_the_monthly_usage_cap_fails_at_once_without_waiting(x_api, make_collector, clock, headers):
+    reply_usage_capped(x_api, **headers)
+    clock.now = 1593185073 - 600  # a window reset 10 minutes away must not be waited for
+    x_api.reply(x_api.page(x_api.pages()[1], None))
+
+    with pytest.raises(AccessError) as raised:
+        make_collector().run()
+
+    message = str(raised.value)
+    assert "monthly usage cap is used up" in message and "Usage cap exceeded: Monthly product cap" in message
+    assert "\n" not in message
+    assert len(x_api.calls()) == 1 and clock.sleeps == []
+
+
+def test_a_usage_cap_told_only_by_the_problem_type_fails_at_once(x_api, make_collector, clock):
+    x_api.reply(
+        {"title": "Too Many Requests", "type": "https://api.twitter.com/2/problems/usage-capped"},
+        status=429,
+        headers={"x-rate-limit-remaining": "12", "content-type": "application/problem+json"},
+    )
+
+    with pytest.raises(AccessError, match="monthly usage cap"):
+        make_collector().run()
+    assert clock.sleeps == []
 
 
 def test_503_is_retried_with_growing_jittered_backoff(x_api, make_collector, clock):
