@@ -162,3 +162,24 @@ def test_a_v1_json_array_that_is_not_utf8_or_is_cut_off_is_one_reject(tmp_path):
     assert dict(cut.rejected) == {"unreadable_file": 1} and cut.samples["unreadable_file"] == ["whole file"]
     assert summary.tweets_written == 0 and not summary.failed
     assert rejects(summary)[0]["record"].startswith("byte 0xe9 at offset")
+
+
+def test_an_import_stopped_by_an_unexpected_error_leaves_no_part_of_that_file(tmp_path, monkeypatch):
+    from tweets_etl.collect.importers import v1
+
+    converted = []
+
+    def convert_then_fail(record):
+        if len(converted) == 250:
+            raise RuntimeError("a bug, a full disk or Ctrl-C")
+        converted.append(record)
+        return real_convert(record)
+
+    real_convert = v1.convert
+    monkeypatch.setattr(v1, "convert", convert_then_fail)
+
+    with pytest.raises(RuntimeError):
+        # rotate_bytes=1: every page is a finished raw file before the error comes.
+        import_files(tmp_path, {"export.jsonl": v1_lines(400)}, format="v1", rotate_bytes=1)
+
+    assert list((tmp_path / "raw").iterdir()) == [], "two finished files were taken back"

@@ -150,9 +150,10 @@ def _import_file(
                 stats.pages_written += 1
                 data = page.get("data")
                 stats.tweets_written += len(data) if isinstance(data, list) else 0
-    except ImportInputError:
-        # The file failed as a whole ("not imported"): take back the part of it already written, so
-        # importing the fixed file later is the only copy.
+    except BaseException:
+        # The file failed as a whole ("not imported"), or the import stopped in it (Ctrl-C, a full disk,
+        # a bug): take back the part of it already written, so no half of a file is left behind that
+        # no summary mentions, and importing the file again later gives the only copy.
         for path_written in writer.finished:
             manifest_path(path_written).unlink(missing_ok=True)
             path_written.unlink(missing_ok=True)
