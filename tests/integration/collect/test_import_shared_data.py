@@ -241,6 +241,26 @@ def test_csv_a_truncated_gzip_keeps_every_whole_row(cli, shared_data, tmp_path, 
     assert [t["text"] for t in tweets] == [text.replace("\r\n", "\n") for text in whole_rows]
 
 
+def test_v1_an_integer_id_above_2_53_without_id_str_is_rejected(cli, shared_data, tmp_path, capsys):
+    source = (
+        shared_data / "x_api_v1_1" / "broken_and_unsupported_payloads" / "original_format_missing_field.json"
+    )
+    record = json.loads(source.read_text())
+    # The file has both; its integer id is already the JavaScript-rounded one, 40 away from the real id.
+    assert record["id"] != int(record["id_str"]) and float(record["id"]) == float(record["id_str"])
+    without_str = tmp_path / "javascript_export.json"
+    without_str.write_text(json.dumps({k: v for k, v in record.items() if k != "id_str"}) + "\n")
+
+    assert cli("--format", "v1", str(source), str(without_str)) == 0
+
+    out = capsys.readouterr().out
+    assert "original_format_missing_field.json: 1 row(s) read, 1 tweet(s) written" in out
+    assert "javascript_export.json: 1 row(s) read, 0 tweet(s) written in 0 page(s), 1 rejected" in out
+    assert "  rejected id_unsafe_integer: 1 (e.g. line 1)" in out
+    (page,) = read_pages(tmp_path / "var" / "raw")
+    assert page["data"][0]["id"] == record["id_str"], "id_str wins over the rounded integer"
+
+
 def test_import_cli_errors_are_one_sentence(cli, tmp_path, capsys):
     assert cli("--format", "csv", "--preset", "nope", str(tmp_path)) == 2
     assert "unknown --preset 'nope'; known presets: kaggle" in capsys.readouterr().err

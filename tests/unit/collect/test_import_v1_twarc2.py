@@ -101,7 +101,10 @@ def test_v1_retweet_becomes_a_reference_with_the_full_original_in_includes(tmp_p
 def test_v1_ids_that_lost_digits_are_refused(tmp_path):
     lines = [
         '{"id": 1.0501186211989217e18, "text": "float id", "created_at": "Wed Oct 10 20:19:24 +0000 2018"}',
-        '{"id": 1050118621198921729, "text": "exact int", "created_at": "Wed Oct 10 20:19:24 +0000 2018"}',
+        '{"id": 20, "text": "exact small int", "created_at": "Wed Oct 10 20:19:24 +0000 2018"}',
+        '{"id": 1050118621198921729, "text": "no id_str", "created_at": "Wed Oct 10 20:19:24 +0000 2018"}',
+        '{"id": 1050118621198921729, "id_str": "1050118621198921729", "text": "big int with id_str",'
+        ' "created_at": "Wed Oct 10 20:19:24 +0000 2018"}',
         '{"id_str": "1050118621198921730", "created_at": "Wed Oct 10 20:19:24 +0000 2018"}',
         '{"delete": {"status": {"id_str": "1"}}}',
         '{"id_str": "1050118621198921731", "text": "bad time", "created_at": "yesterday"}',
@@ -109,15 +112,33 @@ def test_v1_ids_that_lost_digits_are_refused(tmp_path):
     ]
     stats, (page,) = run(tmp_path, "v1", "\n".join(lines) + "\n")
 
-    assert [t["id"] for t in page["data"]] == ["1050118621198921729"]
+    assert [t["id"] for t in page["data"]] == ["20", "1050118621198921729"]
     assert dict(stats.rejected) == {
         "id_is_a_float": 1,
+        "id_unsafe_integer": 1,
         "missing_text": 1,
         "stream_control_message": 1,
         "bad_created_at": 1,
         "malformed_json": 1,
     }
-    assert stats.rows_read == 6
+    assert stats.samples["id_unsafe_integer"] == ["line 3"]
+    assert stats.rows_read == 8
+
+
+def test_v1_integer_ids_are_trusted_only_up_to_2_53_without_their_id_str(tmp_path):
+    def tweet(tweet_id: int, user_id: int) -> str:
+        record = {"id": tweet_id, "text": "t", "created_at": "Wed Oct 10 20:19:24 +0000 2018"}
+        return json.dumps({**record, "user": {"id": user_id, "screen_name": "u"}})
+
+    largest_exact = 2**53 - 1
+    # 2**53 + 1 has no double of its own: JavaScript writes it as 2**53, so 2**53 is ambiguous too.
+    lines = [tweet(largest_exact, 7), tweet(2**53, 7), tweet(largest_exact - 1, 2**53)]
+    stats, (page,) = run(tmp_path, "v1", "\n".join(lines) + "\n")
+
+    assert [t["id"] for t in page["data"]] == [str(largest_exact), str(largest_exact - 1)]
+    assert dict(stats.rejected) == {"id_unsafe_integer": 1}
+    assert page["data"][0]["author_id"] == "7"
+    assert "author_id" not in page["data"][1], "a user id that may be rounded is left out, as a bad one is"
 
 
 def test_v1_json_array_and_archive_tweets_js(tmp_path):

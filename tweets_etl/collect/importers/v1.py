@@ -5,7 +5,8 @@ archive's ``tweets.js``. The longest text wins: ``full_text`` (REST extended mod
 ``extended_tweet.full_text`` (streaming), then ``text``. Retweets and quotes become
 ``referenced_tweets`` with the original in ``includes.tweets``; ``user`` and ``place`` go to
 ``includes.users`` and ``includes.places``; ``source`` loses its HTML. Gnip activity-streams
-records and stream control messages are reported, not converted.
+records and stream control messages are reported, not converted. Ids come from ``id_str``; a bare
+integer id is taken only up to 2**53 - 1, above which a JavaScript exporter may have rounded it.
 A line that is not UTF-8 is rejected on its own; a damaged .gz keeps the lines before the damage.
 """
 
@@ -31,6 +32,10 @@ from tweets_etl.collect.importers.common import (
 )
 
 _TAG = re.compile(r"<[^>]+>")
+# The largest integer a JavaScript number (a double) holds exactly: Number.MAX_SAFE_INTEGER. Above
+# it doubles are 2 or more apart (128 for ids of 2017, 256 for today's), so an id that went through
+# JavaScript (JSON.stringify, a browser export) may have been rounded to its neighbour.
+MAX_SAFE_INTEGER = 2**53 - 1
 _MEDIA_KEY_PREFIX = {"photo": "3", "video": "7", "animated_gif": "16"}
 Includes = Dict[str, List[Dict[str, Any]]]
 
@@ -223,7 +228,7 @@ def _tweet(record: Dict[str, Any], includes: Includes) -> Dict[str, Any]:
 
 
 def _id(record: Dict[str, Any], key: str = "id") -> Optional[str]:
-    """The id from ``<key>_str`` if present, else from an exact integer; a float id is refused."""
+    """The id from ``<key>_str`` if present, else from an integer that must be exact; else refused."""
     text = record.get(f"{key}_str")
     if isinstance(text, str) and text.strip():
         return check_id(text, field_name=key)
@@ -233,6 +238,11 @@ def _id(record: Dict[str, Any], key: str = "id") -> Optional[str]:
     if isinstance(value, (float, bool)):
         # json gives a float only when the number was written with a fraction or exponent: digits lost.
         raise RowRejectedError(f"{key}_is_a_float")
+    if isinstance(value, int) and value > MAX_SAFE_INTEGER:
+        # Nothing tells an exact id from one a JavaScript exporter rounded to a double, and rounded ids
+        # of different tweets can be equal: the pipeline would merge them into one. That is why the API
+        # sends <key>_str; without it the id cannot be trusted.
+        raise RowRejectedError(f"{key}_unsafe_integer")
     return check_id(str(value), field_name=key)
 
 
