@@ -261,6 +261,25 @@ def test_v1_an_integer_id_above_2_53_without_id_str_is_rejected(cli, shared_data
     assert page["data"][0]["id"] == record["id_str"], "id_str wins over the rounded integer"
 
 
+def test_a_refreshed_kaggle_export_keeps_its_synthetic_ids(cli, shared_data, tmp_path):
+    source = shared_data / "chatgpt_tweets_csv" / "Oceania.csv"
+    with open(source, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    # The same tweets exported again later: the places (from user profiles) changed or are gone.
+    refreshed = tmp_path / "Oceania-refreshed.csv"
+    with open(refreshed, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [rows[0]] + [[date, text, "", "Australia"] for date, text, *_ in rows[1:]]
+        )
+
+    assert cli("--format", "csv", "--preset", "kaggle", str(source), "--out", str(tmp_path / "one")) == 0
+    assert cli("--format", "csv", "--preset", "kaggle", str(refreshed), "--out", str(tmp_path / "two")) == 0
+
+    first = [t["id"] for p in read_pages(tmp_path / "one") for t in p["data"]]
+    second = [t["id"] for p in read_pages(tmp_path / "two") for t in p["data"]]
+    assert first == second and len(set(first)) == 315
+
+
 def test_import_cli_errors_are_one_sentence(cli, tmp_path, capsys):
     assert cli("--format", "csv", "--preset", "nope", str(tmp_path)) == 2
     assert "unknown --preset 'nope'; known presets: kaggle" in capsys.readouterr().err

@@ -106,6 +106,34 @@ def test_synthetic_ids_are_stable_in_their_own_range_and_follow_content(tmp_path
     assert sorted(t["id"] for t in changed["tweets"]) != sorted(ids)
 
 
+def test_a_refreshed_export_keeps_its_synthetic_ids(tmp_path):
+    columns = "text=text,created_at=created_at,username=user,like_count=likes,user_location=location"
+    first = (
+        b"text,created_at,user,likes,location,City,Country\n"
+        b"hello #ChatGPT,2023-01-01T10:00:00Z,alice,3,Paris,Paris,France\n"
+        b"hello #ChatGPT,2023-01-01T10:00:00Z,bob,0,,,\n"
+    )
+    # A month later: more likes, alice moved, a column more (and mapped), the time written another way.
+    later = (
+        b"text,created_at,user,likes,location,City,Country,lang\n"
+        b"hello #ChatGPT,2023-01-01 10:00:00+00:00,@Alice,250,Berlin,Berlin,Germany,en\n"
+        b"hello #ChatGPT,2023-01-01 10:00:00+00:00,bob,12,Lagos,Lagos,Nigeria,en\n"
+    )
+    before = import_csv(tmp_path / "a", first, columns=columns + ",city=City,country=Country")
+    after = import_csv(tmp_path / "b", later, columns=columns + ",city=City,country=Country,lang=lang")
+
+    ids = [t["id"] for t in before["tweets"]]
+    assert [t["id"] for t in after["tweets"]] == ids, "same text, time and author: same tweet"
+    assert [t["public_metrics"]["like_count"] for t in after["tweets"]] == [250, 12]
+    assert len(set(ids)) == 2, "the same text at the same second by two people is two tweets"
+    assert all(SYNTHETIC_ID_BASE <= int(i) <= MAX_BIGINT for i in ids)
+    other_time = import_csv(
+        tmp_path / "c", first.replace(b"10:00:00Z,bob", b"10:00:01Z,bob"), columns=columns
+    )
+    moved = [t["id"] for t in other_time["tweets"]]
+    assert moved[0] == ids[0] and moved[1] != ids[1], "a second later is another tweet"
+
+
 ID_ROWS = (
     b"id,text,created_at,username,likes\n"
     b"1598014056947159040,exact id,2022-11-30T17:00:00Z,alice,7\n"

@@ -3,8 +3,8 @@
 Imported tweets are written as X API v2 search pages (``data``, ``includes``, ``meta``) of at most
 100 tweets, so the Spark ingest cannot tell them from collected pages apart from the provenance.
 
-Synthetic ids, for rows that have none, are deterministic (the same row content always gets the same
-id, so a re-import dedupes) and are decimal strings in ``[3 * 2**61, 2**63)``: a signed 64-bit
+Synthetic ids, for rows that have none, are deterministic (the same tweet always gets the same id, so
+a re-import dedupes) and are decimal strings in ``[3 * 2**61, 2**63)``: a signed 64-bit
 integer whose three top bits are ``011``. A real snowflake id is ``(milliseconds since 2010-11-04)
 << 22``, which reaches that range only in 2063, so the two cannot collide; they still fit BIGINT.
 """

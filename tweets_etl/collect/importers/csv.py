@@ -2,7 +2,8 @@
 
 Every cell is read as text (the ``csv`` module never guesses types), so ids cannot pass through a
 float; an id already spoilt by a spreadsheet (``1.27584E+18``) rejects its row. Rows without an id
-get a synthetic one from their content (see ``common``). Quoted multi-line text, a BOM, Windows line endings and spreadsheet
+get a synthetic one (see ``common``) from their text, time and author only, so a refreshed export
+with new metrics keeps its ids. Quoted multi-line text, a BOM, Windows line endings and spreadsheet
 nulls (``#N/A``, ``NA``, ``null``, ...) are handled; rows that cannot be used are counted by reason.
 A file in another encoding fails as a whole (the fix is ``--encoding``); a damaged .gz keeps the rows
 before the damage and rejects the rest as ``unreadable_file``. A city and country become a v2 place
@@ -248,7 +249,7 @@ def convert_row(
     synthetic = 0
     tweet_id = ids.get("id")
     if tweet_id is None:
-        tweet_id = synthetic_id("tweet", {k: v for k, v in values.items()})
+        tweet_id = _synthetic_tweet_id(values, ids.get("author_id"))
         synthetic += 1
     tweet: Dict[str, Any] = {"id": tweet_id, "text": text, "created_at": values["created_at"]}
     includes: Dict[str, List[Dict[str, Any]]] = {}
@@ -284,6 +285,22 @@ def convert_row(
         if len(place) > 1:
             includes["places"] = [place]
     return tweet, includes, synthetic
+
+
+def _synthetic_tweet_id(values: Mapping[str, str], author_id: Optional[str]) -> str:
+    """An id for a row without one, from what a tweet never changes: its text, time and author.
+
+    Metrics, profile fields and places differ between two exports of the same tweets (and which
+    columns are mapped is up to the user), so hashing them gave a refreshed export new ids and the
+    pipeline counted every tweet twice.
+    """
+    stable = {"text": values["text"], "created_at": values["created_at"]}
+    username = values.get("username", "").lstrip("@").lower()
+    if author_id:
+        stable["author_id"] = author_id
+    elif username:
+        stable["username"] = username
+    return synthetic_id("tweet", stable)
 
 
 def _user(values: Mapping[str, str], author_id: Optional[str]) -> Optional[Dict[str, Any]]:
