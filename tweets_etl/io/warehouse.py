@@ -3,7 +3,8 @@
 Writes go through ``insertInto`` with dynamic partition overwrite, so a batch replaces exactly the
 partitions its data touches and leaves the rest of a table alone. A table that must be rewritten
 from itself (a dimension merged with its new members) is first written to ``<table>__next``, then
-swapped in: Spark cannot overwrite a table it is reading in the same plan.
+swapped in: Spark cannot overwrite a table it is reading in the same plan. A swap a run did not
+finish is finished by the next one (see :meth:`Warehouse.finish_interrupted_swaps`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from tweets_etl.tables import TABLES, VIEWS, Table
 
 log = logging.getLogger(__name__)
 FINGERPRINT_PROPERTY = "tweets_etl.fingerprint"
+# Set on a table's ``__next`` copy once the copy is whole: from then on it, not the table, is the truth.
+SWAP_READY_PROPERTY = "tweets_etl.swap_ready"
+_STAGING_SUFFIX = "__next"
 
 
 class SchemaDriftError(TweetsEtlError):
@@ -71,6 +75,34 @@ class Warehouse:
                 self.spark.sql(create_table_sql(self.db, table, self.format))
         for view, sql in (VIEWS if views is None else views).items():
             self.spark.sql(f"CREATE OR REPLACE VIEW {self.name(view)} AS {sql.format(db=self.db)}")
+        self.finish_interrupted_swaps()
+
+    def finish_interrupted_swaps(self) -> List[str]:
+        """Finish, or undo, every swap an earlier run left half done; the names of the tables finished.
+
+        Overwriting an unpartitioned table deletes its files before writing the new ones, so a run
+        that dies there leaves the table empty, and the next run would rebuild a dimension from its
+        own batch alone. The whole copy is still in ``<table>__next``, marked ready: the swap is
+        finished from it. A copy not marked ready died while being written, before the table was
+        touched: it is dropped.
+        """
+        finished = []
+        for row in self.spark.sql(f"SHOW TABLES IN {self.db} LIKE '*{_STAGING_SUFFIX}'").collect():
+            staging = row["tableName"]
+            table = staging[: -len(_STAGING_SUFFIX)]
+            if table in TABLES and self._is_swap_ready(staging):
+                log.warning("finishing the swap of %s that an earlier run left half done", self.name(table))
+                self._copy_back(TABLES[table])
+                finished.append(table)
+            else:
+                self.spark.sql(f"DROP TABLE IF EXISTS {self.name(staging)}")
+        return finished
+
+    def _is_swap_ready(self, staging: str) -> bool:
+        return self._properties(staging).get(SWAP_READY_PROPERTY) == "true"
+
+    def _properties(self, table: str) -> Dict[str, str]:
+        return {row[0]: row[1] for row in self.spark.sql(f"SHOW TBLPROPERTIES {self.name(table)}").collect()}
 
     def exists(self, table: str) -> bool:
         return self.spark.catalog.tableExists(f"{self.db}.{table}")
@@ -138,8 +170,7 @@ class Warehouse:
         (calendar, taxonomy, sentiment bands) costs one metadata look-up per run, not a write.
         """
         name = self.name(table.name)
-        properties = {row[0]: row[1] for row in self.spark.sql(f"SHOW TBLPROPERTIES {name}").collect()}
-        if properties.get(FINGERPRINT_PROPERTY) == fingerprint:
+        if self._properties(table.name).get(FINGERPRINT_PROPERTY) == fingerprint:
             return False
         self.overwrite_partitions(build(), table)
         self.spark.sql(
@@ -157,13 +188,23 @@ class Warehouse:
             self.swap_in(build(current), table)
 
     def swap_in(self, df: DataFrame, table: Table) -> None:
-        """Rewrite ``table`` (or the partitions in ``df``) from a plan that reads the table itself."""
-        staging = f"{table.name}__next"
-        self.spark.sql(f"DROP TABLE IF EXISTS {self.name(staging)}")
-        self.spark.sql(create_table_sql(self.db, table, self.format, name=staging))
-        self.conform(df, table).write.insertInto(self.name(staging), overwrite=True)
-        self.spark.table(self.name(staging)).write.insertInto(self.name(table.name), overwrite=True)
-        self.spark.sql(f"DROP TABLE IF EXISTS {self.name(staging)}")
+        """Rewrite ``table`` (or the partitions in ``df``) from a plan that reads the table itself.
+
+        The copy is marked ready only once it is whole, and only then is the table overwritten
+        from it: whenever a run dies, either the table or a ready copy holds every row.
+        """
+        staging = self.name(f"{table.name}{_STAGING_SUFFIX}")
+        self.spark.sql(f"DROP TABLE IF EXISTS {staging}")
+        self.spark.sql(create_table_sql(self.db, table, self.format, name=f"{table.name}{_STAGING_SUFFIX}"))
+        self.conform(df, table).write.insertInto(staging, overwrite=True)
+        self.spark.sql(f"ALTER TABLE {staging} SET TBLPROPERTIES ('{SWAP_READY_PROPERTY}' = 'true')")
+        self._copy_back(table)
+
+    def _copy_back(self, table: Table) -> None:
+        """Overwrite ``table`` (the partitions its ready copy holds) from the copy, then drop the copy."""
+        staging = self.name(f"{table.name}{_STAGING_SUFFIX}")
+        self.spark.table(staging).write.insertInto(self.name(table.name), overwrite=True)
+        self.spark.sql(f"DROP TABLE IF EXISTS {staging}")
 
     def count(self, table: Table) -> int:
         return self.read(table).count()
