@@ -17,16 +17,23 @@ Which pass runs:
   ``start_time`` when both are sent). It moves the watermark only when nothing was collected before
   and it runs up to now, because otherwise the watermark would jump over tweets never collected;
 * a pass left unfinished (budget, error, kill) is continued first; asking for a different window
-  while one is pending is refused (``--restart`` drops the pending pass).
+  while one is pending is refused (``--restart`` drops the pending pass);
+* recent search refuses a ``since_id`` or ``start_time`` older than its 7-day window, so after a
+  pause of over a week every run would fail with a 400. A new pass whose since_id is that old, or a
+  pending pass whose since_id or start_time has aged out, is sent with ``start_time`` just inside
+  the window instead (a pending one only below the pages it already wrote: ``end_time`` at its
+  oldest tweet). One warning names the tweets recent search can no longer reach. The pass moves the
+  watermark as the one it replaces would have. Full-archive search has no such window.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Protocol
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
 from tweets_etl.collect import fields
 from tweets_etl.collect.client import FetchedPage
@@ -38,6 +45,14 @@ from tweets_etl.rawfiles import PROVENANCE_KEY, RawPageWriter, provenance
 log = logging.getLogger(__name__)
 
 PRODUCER = "tweets-etl collect"
+# Tweet ids are snowflakes: milliseconds since this epoch (2010-11-04), shifted left by 22 bits.
+SNOWFLAKE_EPOCH_MS = 1288834974657
+RECENT_SEARCH_WINDOW = timedelta(days=fields.RECENT_SEARCH_DAYS)
+# How far inside the window a since_id or start_time must lie to be sent. Every page of a pass sends
+# it again, so it must stay inside while the pass runs: a host clock minutes off X's, rate-limit
+# waits (15-minute windows, collect.max_rate_limit_wait_seconds) and retries all fit in an hour.
+# That hour of tweets is lost after a long pause; a smaller margin risks a 400 in mid-pass.
+RECENT_SEARCH_MARGIN = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -131,9 +146,11 @@ class Collector:
         state_dir: Path,
         out_dir: Path,
         on_page: Optional[Callable[[PageEvent], None]] = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.request = request
         self.client = client
+        self.clock = clock
         self.store = StateStore(state_dir, request.query_id)
         self.spool = PageSpool(self.store.spool_path)
         self.out_dir = Path(out_dir)
@@ -187,16 +204,86 @@ class Collector:
                     f"end_time={flight.end_time}); run without --start-time/--end-time to finish it, "
                     "or add --restart to drop it"
                 )
+            aged_out = self._aged_out_bound(flight, new=False)
+            if aged_out:
+                self._move_into_recent_window(state, flight, aged_out)
+                return
             summary.resumed = True
             log.info("continuing the interrupted pass after %d page(s)", flight.pages)
             return
-        state.in_flight = InFlight(
+        flight = InFlight(
             since_id=None if windowed else state.since_id,
             start_time=request.start_time,
             end_time=request.end_time,
             moves_watermark=request.end_time is None
             and (request.start_time is None or state.since_id is None),
         )
+        state.in_flight = flight
+        aged_out = self._aged_out_bound(flight, new=True)
+        if aged_out:
+            self._move_into_recent_window(state, flight, aged_out)
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), timezone.utc)
+
+    def _recent_search_edge(self) -> datetime:
+        """The oldest time a recent-search pass may reach back to: inside the window by the margin."""
+        return self._now() - RECENT_SEARCH_WINDOW + RECENT_SEARCH_MARGIN
+
+    def _aged_out_bound(self, flight: InFlight, *, new: bool) -> Optional[Tuple[str, datetime]]:
+        """The pass's lower bound, named and dated, if recent search would refuse it (else None).
+
+        A new pass is checked on its since_id only: a --start-time was checked against the window
+        when the run began. A pending pass may have been planned days ago, so its start_time counts too.
+        """
+        if self.request.archive:
+            return None
+        if flight.since_id:
+            moment = tweet_time(flight.since_id)
+            bound = f"since_id {flight.since_id} (a tweet of {fields.format_api_time(moment)})"
+        elif flight.start_time and not new:
+            moment = fields.parse_rfc3339(flight.start_time, option="the saved start_time")
+            bound = f"start_time {flight.start_time}"
+        else:
+            return None
+        return (bound, moment) if moment < self._recent_search_edge() else None
+
+    def _move_into_recent_window(
+        self, state: CollectState, flight: InFlight, aged_out: Tuple[str, datetime]
+    ) -> None:
+        """Go on with what recent search can still reach of this pass, and say once what is lost."""
+        bound, lower = aged_out
+        edge = self._recent_search_edge()
+        end = self._rest_of_pass_end(flight)
+        if end is not None and end <= edge:
+            lost_until, plan = end, "the rest of the pass is out of reach, so the pass ends here"
+            state.finish_pass()
+        else:
+            lost_until, plan = edge, f"the pass goes on from {fields.format_api_time(edge)}"
+            if end is not None:
+                plan += f" to {fields.format_api_time(end)} (its newer tweets are written already)"
+            # Finishing it may move the watermark as the original pass would have; its newest id counts.
+            state.in_flight = InFlight(
+                start_time=fields.format_api_time(edge),
+                end_time=fields.format_api_time(end) if end else None,
+                moves_watermark=flight.moves_watermark,
+                newest_id=flight.newest_id,
+            )
+        repeat = (
+            "; its pages so far may be fetched again" if flight.next_token and not flight.oldest_id else ""
+        )
+        _warn_out_of_reach(bound, plan + repeat, lower, lost_until)
+
+    def _rest_of_pass_end(self, flight: InFlight) -> Optional[datetime]:
+        """Where what is left of a pass ends: its pages reach down to oldest_id, so only older tweets."""
+        end = fields.parse_rfc3339(flight.end_time, option="the saved end_time") if flight.end_time else None
+        if not (flight.next_token and flight.oldest_id):
+            return end
+        # end_time is exclusive and in whole seconds: the next second keeps oldest_id's own second, and
+        # the API wants it 10 s in the past (anything newer than oldest_id is written already).
+        below = tweet_time(flight.oldest_id).replace(microsecond=0) + timedelta(seconds=1)
+        below = min(below, self._now() - fields.MIN_END_TIME_LAG)
+        return min(end, below) if end else below
 
     def _collect(self, state: CollectState, summary: CollectSummary) -> None:
         request = self.request
@@ -263,6 +350,27 @@ class Collector:
             rotate_bytes=request.rotate_bytes,
             manifest_extra={"query_id": request.query_id, "query": request.query, **extra},
         )
+
+
+def _warn_out_of_reach(bound: str, plan: str, lost_from: datetime, lost_until: datetime) -> None:
+    lost = (fields.format_api_time(lost_from), fields.format_api_time(lost_until))
+    log.warning(
+        "%s is older than recent search reaches (%d days, less a %g h margin); %s. Tweets from %s to %s "
+        "cannot be fetched by recent search (with full-archive access: --archive --start-time %s "
+        "--end-time %s)",
+        bound,
+        fields.RECENT_SEARCH_DAYS,
+        RECENT_SEARCH_MARGIN.total_seconds() / 3600,
+        plan,
+        *lost,
+        *lost,
+    )
+
+
+def tweet_time(tweet_id: str) -> datetime:
+    """When a tweet was created, read from its snowflake id (ids from late 2010 on)."""
+    milliseconds = (int(tweet_id) >> 22) + SNOWFLAKE_EPOCH_MS
+    return datetime.fromtimestamp(milliseconds / 1000, timezone.utc)
 
 
 def summary_lines(summary: CollectSummary, out_dir: Path) -> List[str]:

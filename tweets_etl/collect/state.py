@@ -5,7 +5,8 @@ The state file ``var/state/collect/<query_id>.json`` holds
 * ``since_id``: the newest tweet id of the last finished polling pass; the next pass asks only for
   newer tweets;
 * ``in_flight``: the pass in progress: its ``next_token`` (``null`` before the first page), the
-  ``since_id`` or time window it was started with, and the newest id it has seen. A pass stopped by
+  ``since_id`` or time window it was started with, and the newest and oldest ids it has seen (the
+  oldest is where it goes on if its lower bound leaves recent search's window). A pass stopped by
   the ``--max-tweets`` budget, an error or a kill continues from here, so nothing is skipped and no
   page is fetched twice (the API's ``next_token`` does not expire);
 * ``spooled_pages``: pages written to the spool but not yet moved into raw files (see ``spool``).
@@ -41,6 +42,7 @@ class InFlight:
     # Whether finishing this pass may move the since_id watermark (see Collector.plan).
     moves_watermark: bool = True
     newest_id: Optional[str] = None
+    oldest_id: Optional[str] = None
     pages: int = 0
     tweets: int = 0
     started_at: str = field(default_factory=utc_now_iso)
@@ -68,8 +70,9 @@ class CollectState:
             raise ValueError("advance() needs a pass in flight")
         ids = page_tweet_ids(page)
         if ids:
-            newest = max(ids)
+            newest, oldest = max(ids), min(ids)
             flight.newest_id = str(max(newest, int(flight.newest_id))) if flight.newest_id else str(newest)
+            flight.oldest_id = str(min(oldest, int(flight.oldest_id))) if flight.oldest_id else str(oldest)
         flight.pages += 1
         flight.tweets += page_tweet_count(page)
         self.spooled_pages += 1
@@ -77,7 +80,12 @@ class CollectState:
         if token:
             flight.next_token = token
             return
-        if flight.moves_watermark and flight.newest_id:
+        self.finish_pass()
+
+    def finish_pass(self) -> None:
+        """End the pass in flight; a pass that may move the watermark moves it to the newest id seen."""
+        flight = self.in_flight
+        if flight is not None and flight.moves_watermark and flight.newest_id:
             current = int(self.since_id) if self.since_id else 0
             self.since_id = str(max(current, int(flight.newest_id)))
         self.in_flight = None

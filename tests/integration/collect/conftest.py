@@ -172,7 +172,12 @@ def make_collector(tmp_path, clock):
             rng=random.Random(7),
         )
         return Collector(
-            request, client=client, state_dir=tmp_path / "state", out_dir=tmp_path / "raw", on_page=on_page
+            request,
+            client=client,
+            state_dir=tmp_path / "state",
+            out_dir=tmp_path / "raw",
+            on_page=on_page,
+            clock=clock.time,
         )
 
     return make
