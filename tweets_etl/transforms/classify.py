@@ -75,7 +75,7 @@ def with_spam_flags(df: DataFrame, *, taxonomy: Taxonomy, text_col: str = "text"
     """Add ``spam_reasons array<string>`` (ids from :data:`tweets_etl.taxonomy.SPAM_REASONS`, empty
     when clean) and ``is_spam boolean`` (true when any reason applies). Needs ``hashtags``,
     ``mentions``, ``author_id``, ``created_at``, ``author_created_at`` and ``author_tweet_count``;
-    ``repeated_text`` counts within this DataFrame (one batch), over an explicit window."""
+    ``repeated_text`` counts the copies in this DataFrame on the tweet's UTC day."""
     _require(df, SPAM_INPUT_COLUMNS)
     with_text = _with_classify_text(df, text_col)
     text = F.col(_TEXT)
@@ -92,6 +92,7 @@ def with_spam_flags(df: DataFrame, *, taxonomy: Taxonomy, text_col: str = "text"
             no_words=no_words_besides_links(F.col(text_col)),
             repeat_key=key,
             has_repeat_key=key != "",
+            day=tweet_day(),
             has_promo_terms=text.rlike(taxonomy.spam.promo.pattern),
         ),
     )
@@ -164,6 +165,11 @@ def repeat_key(text: Column) -> Column:
     return F.trim(F.regexp_replace(F.regexp_replace(text, _MENTION, " "), r"\s+", " "))
 
 
+def tweet_day() -> Column:
+    """The tweet's UTC day (the session's time zone is UTC): the scope of ``repeated_text``."""
+    return F.to_date(F.col("created_at"))
+
+
 def account_age_days() -> Column:
     """Days between the account's creation and the tweet (from the stg_tweets columns)."""
     return F.datediff(F.col("created_at"), F.col("author_created_at"))
@@ -182,14 +188,19 @@ class SpamSignals:
     no_words: Column
     repeat_key: Column  # copies of one text by one author share it (see repeat_key())
     has_repeat_key: Column  # false when nothing is left to compare (an empty repeat_key)
+    day: Column  # copies are counted per UTC day (see tweet_day())
     has_promo_terms: Column
 
 
 def spam_reasons_column(taxonomy: Taxonomy, signals: SpamSignals) -> Column:
     """Ids of the spam reasons that apply to each row (empty when clean). ``repeated_text`` counts
-    the rows of the frame (one batch) with the same author and repeat key, over a window."""
+    the rows of the frame with the same author, repeat key and day, over a window.
+
+    Per day, because a batch rewrites its days whole: a day's flags then depend on that day's
+    tweets alone, and not on which other days the batch that last touched it happened to bring.
+    """
     rules = taxonomy.spam
-    repeats = F.count(F.lit(1)).over(Window.partitionBy(signals.author_id, signals.repeat_key))
+    repeats = F.count(F.lit(1)).over(Window.partitionBy(signals.author_id, signals.repeat_key, signals.day))
     reasons = {
         "many_hashtags": signals.hashtag_count > rules.max_hashtags,
         "many_mentions": signals.mention_count > rules.max_mentions,

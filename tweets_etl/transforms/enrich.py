@@ -55,7 +55,8 @@ def judge_tweets(
     """``tweet_id``, the :data:`JUDGEMENT_COLUMNS` and the ``carry`` columns of ``df``, for every
     row of ``df`` (same grain, nothing filtered out).
 
-    ``df`` needs ``text_col`` and the :data:`TWEET_COLUMNS`. ``repeated_text`` counts within ``df``.
+    ``df`` needs ``text_col`` and the :data:`TWEET_COLUMNS`. ``repeated_text`` counts within ``df``,
+    per UTC day.
     """
     texts = judge_texts(
         df.select(F.col(text_col).alias(_TEXT)).distinct(),
@@ -75,6 +76,7 @@ def judge_tweets(
         F.col("author_id").alias("_author_id"),
         classify.account_age_days().alias("_account_age_days"),
         F.col("author_tweet_count").alias("_author_tweet_count"),
+        classify.tweet_day().alias("_day"),
     ).join(texts, on=_KEY, how="left")
     has_link = F.col("_has_urls") | F.col("_link_in_text")
     feedback_type = classify.feedback_type_column(
@@ -96,6 +98,7 @@ def judge_tweets(
             no_words=F.col("_no_words"),
             repeat_key=F.col("_repeat_key"),
             has_repeat_key=F.col("_has_repeat_key"),
+            day=F.col("_day"),
             has_promo_terms=F.col("_promo_terms"),
         ),
     )

@@ -216,6 +216,10 @@ def _spam_rows():
         ),
         ("11", "ChatGPT is wild", [], [], [], "a9", NOW, NOW - timedelta(days=3), 40, []),
         ("12", None, None, None, None, None, None, None, None, []),
+        # Three copies, but over two days: repeated_text counts per UTC day, so none is flagged.
+        ("13", "My ChatGPT prompt pack is out", [], [], [], "a10", NOW, OLD, 900, []),
+        ("14", "My ChatGPT prompt pack is out", [], [], [], "a10", NOW, OLD, 900, []),
+        ("15", "My ChatGPT prompt pack is out", [], [], [], "a10", NOW - timedelta(hours=13), OLD, 900, []),
     ]
 
 
