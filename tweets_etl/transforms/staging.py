@@ -37,13 +37,15 @@ TWEET_TYPES = ("original", "retweet", "quote", "reply")
 
 def dedupe_order() -> tuple:
     """Latest retrieved_at wins. Ties (the same tweet collected twice in one second) go to the later
-    file name, then the page with the larger content hash, then the first position on the page:
+    file name, then the page with the larger content hash, then the first position on the page,
+    then the larger batch id (one file loaded again with a later batch differs only there):
     arbitrary but total, so every run picks the same row."""
     return (
         F.col("retrieved_at").desc_nulls_last(),
         F.col("source_file").desc(),
         F.col("page_id").desc(),
         F.col("tweet_position").asc(),
+        F.col("batch_id").desc(),
     )
 
 

@@ -475,17 +475,23 @@ def test_rejected_records_are_not_staged(spark, staged):
 
 # dedupe_tweets ---------------------------------------------------------------------------------
 
-DEDUPE_SCHEMA = "tweet_id string, retrieved_at timestamp, source_file string, page_id bigint, tweet_position int, label string"
+DEDUPE_SCHEMA = (
+    "tweet_id string, retrieved_at timestamp, source_file string, page_id bigint, tweet_position int, "
+    "batch_id string, label string"
+)
 T10 = datetime(2022, 12, 5, 10, tzinfo=UTC)
 T12 = datetime(2022, 12, 5, 12, tzinfo=UTC)
-# (retrieved_at, source_file, page_id, tweet_position) of the winning and the losing occurrence;
-# each rule is checked with every earlier rule tied.
+# (retrieved_at, source_file, page_id, tweet_position, batch_id) of the winning and the losing
+# occurrence; each rule is checked with every earlier rule tied.
+FILE_1, FILE_2 = "search-0001.jsonl.gz", "search-0002.jsonl.gz"
 TIE_BREAKERS = {
-    "latest-retrieved-at": ((T12, "search-0001.jsonl.gz", 1, 5), (T10, "search-0002.jsonl.gz", 9, 0)),
-    "null-retrieved-at-loses": ((T10, "search-0001.jsonl.gz", 1, 5), (None, "search-0002.jsonl.gz", 9, 0)),
-    "later-file-name": ((T10, "search-0002.jsonl.gz", 1, 5), (T10, "search-0001.jsonl.gz", 9, 0)),
-    "larger-page-id": ((T10, "search-0001.jsonl.gz", -3, 5), (T10, "search-0001.jsonl.gz", -7, 0)),
-    "first-position": ((T10, "search-0001.jsonl.gz", 4, 1), (T10, "search-0001.jsonl.gz", 4, 2)),
+    "latest-retrieved-at": ((T12, FILE_1, 1, 5, "b1"), (T10, FILE_2, 9, 0, "b9")),
+    "null-retrieved-at-loses": ((T10, FILE_1, 1, 5, "b1"), (None, FILE_2, 9, 0, "b9")),
+    "later-file-name": ((T10, FILE_2, 1, 5, "b1"), (T10, FILE_1, 9, 0, "b9")),
+    "larger-page-id": ((T10, FILE_1, -3, 5, "b1"), (T10, FILE_1, -7, 0, "b9")),
+    "first-position": ((T10, FILE_1, 4, 1, "b1"), (T10, FILE_1, 4, 2, "b9")),
+    # One file loaded again with a later batch: the copies differ in their batch only.
+    "larger-batch-id": ((T10, FILE_1, 4, 1, "b9"), (T10, FILE_1, 4, 1, "b1")),
 }
 LONE_ID = "1598000000000009999"
 
@@ -507,10 +513,10 @@ DEDUPE_PATHS = ("window", "repeated-only")
 def deduped(spark, request):
     """dedupe_tweets over every rule's pair at once, plus a lone occurrence with nothing to order by,
     and two occurrences without an id."""
-    rows = [(LONE_ID, None, None, None, None, "lone")]
+    rows = [(LONE_ID, None, None, None, None, None, "lone")]
     rows += [
-        (None, T10, "search-0001.jsonl.gz", 1, 0, "no-id"),
-        (None, T12, "search-0001.jsonl.gz", 1, 1, "no-id"),
+        (None, T10, FILE_1, 1, 0, "b1", "no-id"),
+        (None, T12, FILE_1, 1, 1, "b1", "no-id"),
     ]
     for rule, (winner, loser) in TIE_BREAKERS.items():
         first, second = pair_ids(rule)
@@ -541,22 +547,22 @@ def test_dedupe_keeps_one_row_per_tweet_by_each_rule_in_turn(spark, deduped, rul
 def test_dedupe_keeps_a_lone_occurrence_with_nothing_to_order_by(spark, deduped):
     actual = deduped.where(F.col("tweet_id") == LONE_ID)
 
-    assert_rows(spark, actual, DEDUPE_SCHEMA, [(LONE_ID, None, None, None, None, "lone")])
+    assert_rows(spark, actual, DEDUPE_SCHEMA, [(LONE_ID, None, None, None, None, None, "lone")])
 
 
 def test_dedupe_ranks_rows_without_an_id_among_themselves(spark, deduped):
     actual = deduped.where(F.col("tweet_id").isNull())
 
-    assert_rows(spark, actual, DEDUPE_SCHEMA, [(None, T12, "search-0001.jsonl.gz", 1, 1, "no-id")])
+    assert_rows(spark, actual, DEDUPE_SCHEMA, [(None, T12, FILE_1, 1, 1, "b1", "no-id")])
 
 
 @pytest.mark.parametrize("how", DEDUPE_PATHS)
 def test_dedupe_keeps_columns_and_picks_latest_metrics(spark, how):
     schema = DEDUPE_SCHEMA + ", like_count bigint"
     rows = [
-        ("1598000000000000001", T10, "search-0001.jsonl.gz", 1, 0, "first", 3),
-        ("1598000000000000001", T12, "search-0002.jsonl.gz", 2, 0, "fresher", 25),
-        ("1598000000000000001", None, "search-0003.jsonl.gz", 3, 0, "undated", 99),
+        ("1598000000000000001", T10, FILE_1, 1, 0, "b1", "first", 3),
+        ("1598000000000000001", T12, FILE_2, 2, 0, "b1", "fresher", 25),
+        ("1598000000000000001", None, "search-0003.jsonl.gz", 3, 0, "b1", "undated", 99),
     ]
 
     actual = dedupe(spark.createDataFrame(rows, schema), how)
