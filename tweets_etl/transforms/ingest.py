@@ -31,6 +31,7 @@ from tweets_etl.schemas import (
     RAW_PAGE_PROBE,
     TWEET_WITH_CORRUPT,
 )
+from tweets_etl.transforms.text import created_at
 
 REJECT_REASONS = {
     "malformed_json": "the line is not valid JSON (e.g. truncated)",
@@ -39,8 +40,9 @@ REJECT_REASONS = {
     "empty_page": "an API response with no tweets (e.g. result_count 0)",
     "wrong_type": "a tweet field has the wrong JSON type",
     "missing_id": "a tweet without an id",
-    "invalid_id": "a tweet id that is not a decimal integer (e.g. a float)",
+    "invalid_id": "a tweet id that is not a 64-bit decimal integer (e.g. a float)",
     "missing_text": "a tweet without text",
+    "missing_created_at": "a tweet without a creation time: none sent, and an id too old to hold one",
     "unreadable_file": "part of a file could not be read (e.g. a truncated gzip)",
 }
 _VALID_ID = r"^[0-9]{1,19}$"
@@ -161,8 +163,10 @@ def _tweet_reject_reason(tweet: Column) -> Column:
     return (
         F.when(tweet[CORRUPT_RECORD].isNotNull(), F.lit("wrong_type"))
         .when(tweet.id.isNull() | (F.trim(tweet.id) == ""), F.lit("missing_id"))
-        .when(~tweet.id.rlike(_VALID_ID), F.lit("invalid_id"))
+        .when(~tweet.id.rlike(_VALID_ID) | tweet.id.cast(T.LongType()).isNull(), F.lit("invalid_id"))
         .when(tweet.text.isNull() & tweet.note_tweet.text.isNull(), F.lit("missing_text"))
+        # Without a creation time a tweet has no date partition: no later stage would ever read it.
+        .when(created_at(tweet).isNull(), F.lit("missing_created_at"))
     )
 
 

@@ -26,9 +26,9 @@ from tweets_etl.transforms.text import (
     MENTION_PATTERN,
     URL_PATTERN,
     blank_to_null,
+    created_at,
     extract_all,
     lower_distinct,
-    snowflake_timestamp,
     unescape_html,
 )
 
@@ -47,11 +47,6 @@ def dedupe_order() -> tuple:
         F.col("tweet_position").asc(),
         F.col("batch_id").desc(),
     )
-
-
-def created_at(tweet: Column) -> Column:
-    """Creation time in UTC: the API's ``created_at``, else the time inside the snowflake id."""
-    return F.coalesce(F.to_timestamp(tweet.created_at), snowflake_timestamp(tweet.id))
 
 
 def stage_tweets(parsed_df: DataFrame) -> DataFrame:

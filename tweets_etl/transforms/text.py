@@ -45,6 +45,11 @@ def lower_distinct(values: Column) -> Column:
     return F.array_distinct(F.array_remove(F.split(F.lower(joined), _NUL), ""))
 
 
+def created_at(tweet: Column) -> Column:
+    """Creation time in UTC: the API's ``created_at``, else the time inside the snowflake id."""
+    return F.coalesce(F.to_timestamp(tweet.created_at), snowflake_timestamp(tweet.id))
+
+
 def snowflake_timestamp(tweet_id: Column) -> Column:
     """When a tweet was created, read from its snowflake id (null for pre-2010 or invalid ids)."""
     as_long = tweet_id.cast(T.LongType())

@@ -360,9 +360,29 @@ def test_unusable_line_is_quarantined_with_its_reason_and_raw_text(spark, parsed
             ),
             id="missing-text",
         ),
+        pytest.param(
+            *reject_file(
+                "id-beyond-64-bits",
+                page([{"id": "9999999999999999999", "text": "19 digits, but not a long"}]),
+                "invalid_id",
+                "9999999999999999999",
+                '{"id":"9999999999999999999","text":"19 digits, but not a long"}',
+            ),
+            id="id-beyond-64-bits",
+        ),
+        pytest.param(
+            *reject_file(
+                "no-creation-time",
+                page([{"id": "20", "text": "just setting up my twttr", "created_at": "March 2006"}]),
+                "missing_created_at",
+                "20",
+                '{"id":"20","text":"just setting up my twttr","created_at":"March 2006"}',
+            ),
+            id="no-creation-time",
+        ),
     ],
 )
-def test_tweet_without_a_usable_id_or_text_is_rejected_with_its_reason(spark, parsed, file_name, rows):
+def test_tweet_without_a_usable_id_text_or_time_is_rejected_with_its_reason(spark, parsed, file_name, rows):
     assert_same(rejects_view(parsed(file_name)), expected(spark, REJECT_COLUMNS, rows))
 
 

@@ -320,7 +320,8 @@ CREATED_AT = case(
         tweet("1598000000000000003", created_at="2022-12-06T00:30:00+01:00"),
         tweet(str(SNOWFLAKE_ID), created_at=None),
         tweet(str(SNOWFLAKE_ID + 1), created_at="yesterday"),
-        # Ids before snowflakes (2010) carry no time: created_at stays unknown.
+        # Ids before snowflakes (2010) carry no time: with no created_at either, the tweet is
+        # quarantined as missing_created_at (see test_ingest), never staged without a date.
         tweet("20", created_at=None),
     ],
 )
@@ -339,7 +340,6 @@ def test_created_at_falls_back_to_the_snowflake_id(spark, staged):
             (str(SNOWFLAKE_ID), FROM_ID, "snowflake_id", FROM_ID.date()),
             # One more in the sequence bits: the same millisecond.
             (str(SNOWFLAKE_ID + 1), FROM_ID, "snowflake_id", FROM_ID.date()),
-            ("20", None, "snowflake_id", None),
         ],
     )
 
