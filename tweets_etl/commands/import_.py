@@ -26,9 +26,10 @@ formats:
           created_at are required)
 
 Ids are read as text and never pass through a float; an id spoilt by a spreadsheet (1.27E+18) rejects
-its row. Rows without an id get a synthetic id from their content, so importing the same file again
-dedupes in the pipeline. Every row is written or rejected with a reason; rejected rows are kept in
-VAR_DIR/rejects.
+its row. Rows without an id get a synthetic id from their text, time and author, so importing the
+same file again, or a later export of the same tweets, dedupes in the pipeline. Every row is written
+or rejected with a reason; rejected rows are kept in VAR_DIR/rejects. A damaged input (a truncated
+.gz) keeps its complete lines and never stops the import of the next one.
 
 exit codes:
   0  every input was read (some rows may be rejected: see the summary)
