@@ -29,6 +29,7 @@ Which pass runs:
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -178,7 +179,14 @@ class Collector:
 
     def _recover(self, state: CollectState, summary: CollectSummary) -> None:
         """Finish what a killed run left: pages in the spool the state has not counted, then drain."""
-        _, pages = self.spool.read()
+        spool_id, pages = self.spool.read()
+        if spool_id is not None and spool_id == state.drained_spool:
+            # Killed after its raw file was made and recorded, before the spool was deleted: the state
+            # counts these pages already, and the file may have been shipped since.
+            log.info("removing spool %s: its %d page(s) are already in a raw file", spool_id, len(pages))
+            self.spool.discard()
+            self._forget_spooled_pages(state)
+            return
         unrecorded = pages[state.spooled_pages :] if len(pages) > state.spooled_pages else []
         if unrecorded and state.in_flight is not None:
             log.info("recording %d page(s) a killed run wrote but did not record", len(unrecorded))
@@ -188,7 +196,7 @@ class Collector:
         if pages:
             log.info("moving %d page(s) left by an interrupted run into raw files", len(pages))
             summary.recovered_pages = len(pages)
-            summary.files.extend(self._drain(state, check_done=True))
+            summary.files.extend(self._drain(state))
 
     def _plan(self, state: CollectState, summary: CollectSummary) -> None:
         request = self.request
@@ -331,24 +339,41 @@ class Collector:
                 summary.files.extend(self._drain(state))
         summary.stopped = "complete"
 
-    def _drain(self, state: CollectState, *, check_done: bool = False) -> List[Path]:
-        files = self.spool.drain(self.out_dir, self._writer, check_done=check_done)
+    def _drain(self, state: CollectState) -> List[Path]:
+        files = self.spool.drain(
+            self._writer,
+            drained_id=state.drained_spool,
+            record_drained=lambda spool_id: self._record_drained(state, spool_id),
+        )
+        self._forget_spooled_pages(state)
+        return files
+
+    def _record_drained(self, state: CollectState, spool_id: str) -> None:
+        """Saved before the spool is deleted: a run killed in between must not write its pages again."""
+        state.drained_spool = spool_id
+        state.spooled_pages = 0
+        self.store.save(state)
+
+    def _forget_spooled_pages(self, state: CollectState) -> None:
         if state.spooled_pages:
             state.spooled_pages = 0
             self.store.save(state)
-        return files
 
-    def _writer(self, extra: Dict[str, Any]) -> RawPageWriter:
+    def _writer(self, spool_id: Optional[str], first_page_at: Optional[datetime]) -> RawPageWriter:
         request = self.request
-        # RawPageWriter names files by the second it starts in; two drains in the same second (a
-        # recovery and a run, or two quick runs) would get the same name, so the spool id is added.
-        spool = str(extra.get("spool_id") or "nospool")[:8]
+        # The name comes from the spool alone (its id, the time of its first page), so draining the
+        # same spool again after a kill makes the same name; the id also keeps two drains in one second
+        # apart.
+        spool = (spool_id or "nospool")[:8]
         return RawPageWriter(
             self.out_dir,
             prefix=f"collect-{request.query_id}-{spool}",
             producer=PRODUCER,
-            rotate_bytes=request.rotate_bytes,
-            manifest_extra={"query_id": request.query_id, "query": request.query, **extra},
+            # One file per spool, so a finished file means a drained spool. The spool is drained once
+            # it reaches rotate_bytes, so its gzip file stays well below that anyway.
+            rotate_bytes=sys.maxsize,
+            manifest_extra={"query_id": request.query_id, "query": request.query, "spool_id": spool_id},
+            started_at=first_page_at,
         )
 
 

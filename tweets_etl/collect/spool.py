@@ -7,9 +7,17 @@ line each, flushed and fsynced before the state moves on. The spool is turned in
 :class:`~tweets_etl.rawfiles.RawPageWriter`) when it grows past the rotation size, at the end of a run,
 and at the start of the next run if the previous one was killed.
 
-The first line names the spool (``{"__spool__": {"id": ...}}``) and that id is written into the
-manifests of the raw files made from it, so a run killed between writing the raw files and deleting
-the spool does not write the same pages twice.
+The first line names the spool (``{"__spool__": {"id": ...}}``). Draining it makes exactly one raw
+file, named from the spool id and the time of its first page, with the id in the manifest; only then
+is the id recorded as drained (the caller saves it in the collector state, atomically) and the spool
+deleted. A run killed anywhere in between is finished by the next one without writing a page twice:
+
+* before the raw file is complete (a ``.part``, or a file linked before its manifest): those are
+  removed and the spool is drained again;
+* after the manifest: the file is found in the raw folder and not written again; if ``ship`` has
+  moved it away meanwhile, draining again makes the same name with the same bytes (gzip without a
+  timestamp), which the shipper finds already there;
+* after the id was recorded: the spool is only deleted, wherever its raw file has gone.
 """
 
 from __future__ import annotations
@@ -18,16 +26,18 @@ import json
 import logging
 import os
 import uuid
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from tweets_etl.collect.errors import CollectError
-from tweets_etl.rawfiles import MANIFEST_SUFFIX, RawPageWriter
+from tweets_etl.rawfiles import PROVENANCE_KEY, RAW_SUFFIX, RawPageWriter, read_manifest
 
 log = logging.getLogger(__name__)
 
 HEADER_KEY = "__spool__"
-WriterFactory = Callable[[Dict[str, Any]], RawPageWriter]
+# Given the spool id and the time of its first page, a writer whose file names depend on those alone.
+WriterFactory = Callable[[Optional[str], Optional[datetime]], RawPageWriter]
 
 
 class PageSpool:
@@ -93,38 +103,79 @@ class PageSpool:
                 pages.append(obj)
         return spool_id, pages
 
-    def drain(self, out_dir: Path, make_writer: WriterFactory, *, check_done: bool = False) -> List[Path]:
-        """Move every spooled page into raw files, then delete the spool. Returns the new raw files."""
+    def drain(
+        self,
+        make_writer: WriterFactory,
+        *,
+        drained_id: Optional[str] = None,
+        record_drained: Callable[[str], None] = lambda spool_id: None,
+    ) -> List[Path]:
+        """Move every spooled page into one raw file, record the spool as drained, delete the spool.
+
+        ``drained_id`` is the spool id last recorded through ``record_drained``. Returns the new raw files.
+        """
         self.close()
         spool_id, pages = self.read()
-        if pages and check_done and spool_id and _already_drained(Path(out_dir), spool_id):
-            log.info(
-                "the %d spooled pages are already in raw files (spool %s); removing the spool",
-                len(pages),
-                spool_id,
-            )
-            pages = []
         files: List[Path] = []
-        if pages:
-            with make_writer({"spool_id": spool_id}) as writer:
-                for page in pages:
-                    writer.write_page(page)
-            files = list(writer.finished)
-        if self.path.exists():
-            self.path.unlink()
+        if pages and spool_id is not None and spool_id == drained_id:
+            log.info("the %d spooled pages are already in raw files (spool %s)", len(pages), spool_id)
+        elif pages:
+            files = _write_raw_file(spool_id, pages, make_writer)
+            if spool_id:
+                record_drained(spool_id)
+        self.discard()
         return files
 
-
-def _already_drained(out_dir: Path, spool_id: str) -> bool:
-    for manifest in _manifests(out_dir):
-        try:
-            if json.loads(manifest.read_text(encoding="utf-8")).get("spool_id") == spool_id:
-                return True
-        except (OSError, ValueError):
-            continue
-    return False
+    def discard(self) -> None:
+        """Delete the spool: its pages are in a raw file, or recorded as being in one."""
+        self.close()
+        if self.path.exists():
+            self.path.unlink()
 
 
-def _manifests(out_dir: Path) -> Iterator[Path]:
-    if out_dir.is_dir():
-        yield from out_dir.glob(f"*{MANIFEST_SUFFIX}")
+def _write_raw_file(
+    spool_id: Optional[str], pages: List[Dict[str, Any]], make_writer: WriterFactory
+) -> List[Path]:
+    writer = make_writer(spool_id, _first_retrieved_at(pages))
+    # Without an id (not a spool this collector wrote) no earlier file can be told apart as its own.
+    leftovers = _files_of(writer) if spool_id else []
+    done = [path for path in leftovers if _manifest_names(path, spool_id)]
+    if done:
+        log.info("the %d spooled pages are already in %s (spool %s)", len(pages), done[0].name, spool_id)
+        return []
+    for path in leftovers:
+        # Unfinished (no manifest): never shipped, and the spool still holds every page it has.
+        log.info("removing %s, left unfinished by an interrupted run; its pages are written again", path.name)
+        path.unlink()
+    # No `with`: after an error the writer would finish a file cut short, manifest and all, and that
+    # would pass for a drained spool. Left as a .part, the next drain removes it and starts over.
+    for page in pages:
+        writer.write_page(page)
+    writer.close()
+    return list(writer.finished)
+
+
+def _files_of(writer: RawPageWriter) -> List[Path]:
+    """The raw files (finished or not) a writer with this prefix has made: one spool's, by the name."""
+    if not writer.out_dir.is_dir():
+        return []
+    finished = writer.out_dir.glob(f"{writer.prefix}-*{RAW_SUFFIX}")
+    unfinished = writer.out_dir.glob(f".{writer.prefix}-*{RAW_SUFFIX}.part")
+    return sorted([*finished, *unfinished])
+
+
+def _manifest_names(raw_path: Path, spool_id: Optional[str]) -> bool:
+    try:
+        manifest = read_manifest(raw_path)
+    except (OSError, ValueError):
+        return False
+    return manifest is not None and manifest.get("spool_id") == spool_id
+
+
+def _first_retrieved_at(pages: List[Dict[str, Any]]) -> Optional[datetime]:
+    """When the spool's first page was fetched: a time that names its raw file the same on every drain."""
+    stamp = pages[0].get(PROVENANCE_KEY) if isinstance(pages[0], dict) else None
+    try:
+        return datetime.fromisoformat(stamp["retrieved_at"])
+    except (TypeError, KeyError, ValueError):
+        return None

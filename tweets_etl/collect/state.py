@@ -9,7 +9,9 @@ The state file ``var/state/collect/<query_id>.json`` holds
   oldest is where it goes on if its lower bound leaves recent search's window). A pass stopped by
   the ``--max-tweets`` budget, an error or a kill continues from here, so nothing is skipped and no
   page is fetched twice (the API's ``next_token`` does not expire);
-* ``spooled_pages``: pages written to the spool but not yet moved into raw files (see ``spool``).
+* ``spooled_pages``: pages written to the spool but not yet moved into raw files (see ``spool``);
+* ``drained_spool``: the id of the last spool made into a raw file, saved before the spool is
+  deleted, so a run killed in between does not write its pages a second time.
 
 The file is replaced atomically (temporary name, fsync, rename) after every page, and only after the
 page itself is safely on disk.
@@ -59,6 +61,7 @@ class CollectState:
     since_id: Optional[str] = None
     in_flight: Optional[InFlight] = None
     spooled_pages: int = 0
+    drained_spool: Optional[str] = None
     passes_completed: int = 0
     updated_at: Optional[str] = None
     version: int = STATE_VERSION
