@@ -161,22 +161,35 @@ def model(context: BatchContext) -> None:
 
 
 def _reference_dimensions(spark: SparkSession, taxonomy) -> list:
-    """(table, builder, what its content depends on) for the dimensions made from reference data."""
+    """(table, builder from the current rows, what its content depends on) for the dimensions made
+    from reference data. The taxonomy's keep the members a changed file dropped: older days'
+    facts still point at them."""
+    keep_retired = dimensions.keep_retired_members
     return [
-        (DIM_TWEET_TYPES, lambda: dimensions.build_dim_tweet_types(seeds.tweet_types(spark)), TWEET_TYPES),
-        (DIM_DATES, lambda: dimensions.build_dim_dates(seeds.calendar_days(spark)), seeds.CALENDAR_END),
-        (DIM_TIMES, lambda: dimensions.build_dim_times(seeds.minutes_of_day(spark)), "minutes"),
+        (DIM_TWEET_TYPES, lambda _: dimensions.build_dim_tweet_types(seeds.tweet_types(spark)), TWEET_TYPES),
+        (DIM_DATES, lambda _: dimensions.build_dim_dates(seeds.calendar_days(spark)), seeds.CALENDAR_END),
+        (DIM_TIMES, lambda _: dimensions.build_dim_times(seeds.minutes_of_day(spark)), "minutes"),
         (
             DIM_SENTIMENTS,
-            lambda: dimensions.build_dim_sentiments(seeds.sentiment_bands(spark)),
+            lambda _: dimensions.build_dim_sentiments(seeds.sentiment_bands(spark)),
             SENTIMENT_BANDS,
         ),
         (
             DIM_FEEDBACK_TYPES,
-            lambda: dimensions.build_dim_feedback_types(seeds.feedback_types(spark, taxonomy)),
+            lambda current: keep_retired(
+                dimensions.build_dim_feedback_types(seeds.feedback_types(spark, taxonomy)),
+                current,
+                DIM_FEEDBACK_TYPES,
+            ),
             taxonomy.feedback_types,
         ),
-        (DIM_ASPECTS, lambda: dimensions.build_dim_aspects(seeds.aspects(spark, taxonomy)), taxonomy.aspects),
+        (
+            DIM_ASPECTS,
+            lambda current: keep_retired(
+                dimensions.build_dim_aspects(seeds.aspects(spark, taxonomy)), current, DIM_ASPECTS
+            ),
+            taxonomy.aspects,
+        ),
     ]
 
 

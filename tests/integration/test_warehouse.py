@@ -7,8 +7,8 @@ import pytest
 from pyspark.sql import functions as F
 
 from tweets_etl.io.warehouse import SWAP_READY_PROPERTY, Warehouse, create_table_sql
-from tweets_etl.tables import DIM_SOURCES, UNKNOWN_KEY
-from tweets_etl.transforms.dimensions import build_dim_sources
+from tweets_etl.tables import DIM_ASPECTS, DIM_SOURCES, UNKNOWN_KEY
+from tweets_etl.transforms.dimensions import build_dim_aspects, build_dim_sources, keep_retired_members
 
 pytestmark = pytest.mark.spark
 
@@ -87,3 +87,30 @@ def test_a_copy_that_died_before_it_was_whole_is_dropped_and_the_table_kept(spar
 
     assert _source_names(swap_warehouse) == sorted([*SOURCES, "unknown"])
     assert not swap_warehouse.exists(f"{DIM_SOURCES.name}__next")
+
+
+def test_a_changed_taxonomy_keeps_the_members_it_dropped(spark, swap_warehouse):
+    """Facts of days judged before the change still point at a dropped aspect: it stays, the kept
+    ones take their new attributes, and an unchanged fingerprint writes nothing."""
+    swap_warehouse.ensure([DIM_ASPECTS], views={})
+
+    def from_taxonomy(aspects):
+        rows = [(aspect, name, "", order) for order, (aspect, name) in enumerate(aspects, start=1)]
+        schema = "aspect string, aspect_name string, description string, sort_order int"
+        return lambda current: keep_retired_members(
+            build_dim_aspects(spark.createDataFrame(rows, schema)), current, DIM_ASPECTS
+        )
+
+    first = from_taxonomy([("coding", "Coding"), ("plugins", "Plugins")])
+    second = from_taxonomy([("coding", "Coding and debugging"), ("pricing", "Pricing")])
+    assert swap_warehouse.replace_if_changed(first, DIM_ASPECTS, "v1")
+    assert swap_warehouse.replace_if_changed(second, DIM_ASPECTS, "v2")
+    assert not swap_warehouse.replace_if_changed(second, DIM_ASPECTS, "v2")
+
+    names = {row.aspect: row.aspect_name for row in swap_warehouse.read(DIM_ASPECTS).collect()}
+    assert names == {
+        "coding": "Coding and debugging",
+        "plugins": "Plugins",
+        "pricing": "Pricing",
+        "unknown": "unknown",
+    }

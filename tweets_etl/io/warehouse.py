@@ -163,8 +163,11 @@ class Warehouse:
     def append(self, df: DataFrame, table: Table) -> None:
         self.conform(df, table).write.insertInto(self.name(table.name), overwrite=False)
 
-    def replace_if_changed(self, build: Callable[[], DataFrame], table: Table, fingerprint: str) -> bool:
-        """Rewrite a reference table only when what it is built from changed; True if it was written.
+    def replace_if_changed(
+        self, build: Callable[[Optional[DataFrame]], DataFrame], table: Table, fingerprint: str
+    ) -> bool:
+        """Rebuild a reference table (see :meth:`rebuild`) only when what it is built from changed;
+        True if it was written.
 
         The fingerprint of its content is kept as a table property, so unchanged reference data
         (calendar, taxonomy, sentiment bands) costs one metadata look-up per run, not a write.
@@ -172,7 +175,7 @@ class Warehouse:
         name = self.name(table.name)
         if self._properties(table.name).get(FINGERPRINT_PROPERTY) == fingerprint:
             return False
-        self.overwrite_partitions(build(), table)
+        self.rebuild(table, build)
         self.spark.sql(
             f"ALTER TABLE {name} SET TBLPROPERTIES ('{FINGERPRINT_PROPERTY}' = '{_quote(fingerprint)}')"
         )

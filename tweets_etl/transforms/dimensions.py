@@ -184,6 +184,18 @@ def build_dim_aspects(aspects_df: DataFrame) -> DataFrame:
     return _with_unknown(dim, DIM_ASPECTS, {"aspect": "unknown", "aspect_name": "unknown"})
 
 
+def keep_retired_members(dim: DataFrame, current: Optional[DataFrame], table: Table) -> DataFrame:
+    """``dim`` (built from the taxonomy) plus the members of ``current`` it no longer has.
+
+    A taxonomy change re-judges only the days loaded after it: the facts and bridge rows of earlier
+    days still point at a feedback type or aspect the new file dropped, and must keep joining.
+    """
+    if current is None:
+        return dim
+    key = table.columns[0]
+    return dim.unionByName(current.join(dim.select(key), on=key, how="left_anti"))
+
+
 def build_dim_dates(days_df: DataFrame) -> DataFrame:
     """``days_df``: one ``full_date`` per day. Grain: one row per day, plus unknown."""
     day = F.col("full_date")
