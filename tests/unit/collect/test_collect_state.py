@@ -105,3 +105,20 @@ def test_a_damaged_spool_line_in_the_middle_is_an_error(tmp_path):
     path.write_text('{"__spool__": {"id": "x"}}\nnot json\n{"meta": {}}\n')
     with pytest.raises(CollectError, match="damaged at line 2"):
         PageSpool(path).read()
+
+
+def test_a_pass_keeps_the_oldest_id_it_has_written_for_going_on_below_it():
+    state = CollectState(query_id="q", query="chatgpt", in_flight=InFlight())
+    state.advance(page([305, 301], "t2"))
+    state.advance(page([299, 297], "t3"))
+    assert (state.in_flight.newest_id, state.in_flight.oldest_id) == ("305", "297")
+
+
+def test_the_drained_spool_survives_a_save(tmp_path):
+    store = StateStore(tmp_path, "abc")
+    state = store.load(query="chatgpt", archive=False)
+    state.drained_spool = "0f3c"
+    store.save(state)
+    assert store.load(query="chatgpt", archive=False).drained_spool == "0f3c"
+    (tmp_path / "abc.json").write_text('{"query_id": "abc", "query": "chatgpt", "spooled_pages": 2}')
+    assert store.load(query="chatgpt", archive=False).drained_spool is None, "a state from before it"
