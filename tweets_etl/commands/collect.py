@@ -23,7 +23,9 @@ can run a query at a time.
 
 Rate limits: on a 429 the collector sleeps until the window resets (at most
 collect.max_rate_limit_wait_seconds) and says so; server errors and dropped connections are retried
-with backoff (collect.max_retries); 401/403 stop at once with what to fix.
+with backoff (collect.max_retries); 401/403 and the monthly usage cap stop at once with what to
+fix. After a pause longer than recent search's 7 days, a run starts at the window's edge and names
+the span it cannot reach.
 
 The bearer token comes only from $X_BEARER_TOKEN (or $TWITTER_BEARER_TOKEN) and is never logged.
 
@@ -31,7 +33,7 @@ exit codes:
   0  the pass finished, or stopped at the --max-tweets budget (the next run continues it)
   1  the API kept failing, or the state is locked or unreadable; pages written so far are kept
   2  a bad option: query too long, page size, times that are not RFC 3339 or out of range
-  3  the token or access was refused (401/403)
+  3  the token or access was refused (401/403), or the monthly usage cap is spent
 """
 
 
