@@ -515,3 +515,45 @@ def test_a_server_that_never_answers_times_out_instead_of_hanging(tmp_path, caps
     assert code == 3
     assert elapsed < 10
     assert "cannot reach the SFTP server" in capsys.readouterr().err
+
+
+def keygen_pem(path: Path, passphrase: str = "") -> Path:
+    """An RSA key in the old PEM format (``-m PEM``), as many existing deployments still have."""
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-m", "PEM", "-N", passphrase, "-f", str(path)],
+        check=True,
+        capture_output=True,
+    )
+    return path
+
+
+def test_an_encrypted_pem_key_logs_in_with_its_passphrase_and_without_it_is_exit_3(
+    paths, sshd, tmp_path, capsys, monkeypatch
+):
+    src, remote, known_hosts = paths
+    write_raw(src)
+    locked = keygen_pem(tmp_path / "pem_key", passphrase="correct horse battery")
+    sshd.authorize(locked)
+
+    assert main(ship_cli(sshd, src, remote, known_hosts, key=locked)) == 3
+    err = capsys.readouterr().err
+    assert f"private key {locked} is protected by a passphrase; set TWEETS_ETL_SFTP_KEY_PASSPHRASE" in err
+    assert "unexpected error" not in err
+
+    monkeypatch.setenv("TWEETS_ETL_SFTP_KEY_PASSPHRASE", "correct horse battery")
+    assert main(ship_cli(sshd, src, remote, known_hosts, key=locked)) == 0
+    assert len(list(remote.iterdir())) == 2
+
+
+@pytest.mark.parametrize("make_key", [keygen, keygen_pem], ids=["openssh-ed25519", "pem-rsa"])
+def test_a_passphrase_set_for_an_unencrypted_key_is_ignored_as_ssh_ignores_it(
+    paths, sshd, tmp_path, monkeypatch, make_key
+):
+    src, remote, known_hosts = paths
+    write_raw(src)
+    plain = make_key(tmp_path / "plain_key")
+    sshd.authorize(plain)
+    monkeypatch.setenv("TWEETS_ETL_SFTP_KEY_PASSPHRASE", "left over from another key")
+
+    assert main(ship_cli(sshd, src, remote, known_hosts, key=plain)) == 0
+    assert len(list(remote.iterdir())) == 2
