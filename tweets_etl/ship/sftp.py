@@ -33,15 +33,9 @@ from tweets_etl.ship.errors import (
     ConnectError,
     ConnectionLostError,
     FileShipError,
-    HostKeyError,
     ShipError,
 )
-from tweets_etl.ship.hostkeys import (
-    KnownHostsPolicy,
-    changed_host_message,
-    fingerprint,
-    load_known_hosts,
-)
+from tweets_etl.ship.hostkeys import KnownHosts, KnownHostsPolicy, fingerprint, host_entry_name
 from tweets_etl.ship.transport import HASH_CHUNK, Transport
 
 log = logging.getLogger(__name__)
@@ -75,12 +69,11 @@ class SftpSettings:
 def connect_sftp(settings: SftpSettings) -> SftpTransport:
     """Open a checked, authenticated session, or raise a ConnectError that says what to do."""
     pkey = load_identity(settings.identity_file, settings.passphrase)
+    known = KnownHosts.load(settings.known_hosts)
     client = paramiko.SSHClient()
-    load_known_hosts(client.get_host_keys(), settings.known_hosts)
+    known.install(client.get_host_keys(), host_entry_name(settings.host, settings.port))
     client.set_missing_host_key_policy(
-        KnownHostsPolicy(
-            settings.host, settings.port, settings.known_hosts, trust_new_host=settings.trust_new_host
-        )
+        KnownHostsPolicy(settings.host, settings.port, known, trust_new_host=settings.trust_new_host)
     )
     where = f"{settings.host}:{settings.port}"
     try:
@@ -102,7 +95,7 @@ def connect_sftp(settings: SftpSettings) -> SftpTransport:
         raise
     except paramiko.BadHostKeyException as error:
         client.close()
-        raise _changed(settings, error) from None
+        raise known.refuse_offered_key(settings.host, settings.port, error.key, error.expected_key) from None
     except paramiko.AuthenticationException as error:
         client.close()
         raise AuthError(_auth_message(settings, pkey, error)) from None
@@ -133,14 +126,6 @@ def connect_sftp(settings: SftpSettings) -> SftpTransport:
         ) from None
     sftp.get_channel().settimeout(settings.timeout_seconds)
     return SftpTransport(client, sftp, label=settings.label, timeout_seconds=settings.timeout_seconds)
-
-
-def _changed(settings: SftpSettings, error: paramiko.BadHostKeyException) -> HostKeyError:
-    return HostKeyError(
-        changed_host_message(
-            settings.host, settings.port, error.key, error.expected_key, settings.known_hosts
-        )
-    )
 
 
 def load_identity(path: Optional[Path], passphrase: Optional[str]) -> Optional[paramiko.PKey]:

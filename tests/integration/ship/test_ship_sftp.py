@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
 import socket
+import struct
 import subprocess
 import time
 from pathlib import Path
 from typing import List
 
+import paramiko
 import pytest
 
 from tests.integration.ship.sshd_server import free_port, keygen, public_key
@@ -557,3 +560,40 @@ def test_a_passphrase_set_for_an_unencrypted_key_is_ignored_as_ssh_ignores_it(
 
     assert main(ship_cli(sshd, src, remote, known_hosts, key=plain)) == 0
     assert len(list(remote.iterdir())) == 2
+
+
+def test_a_host_on_a_known_hosts_line_paramiko_cannot_use_is_not_trusted_as_new(
+    paths, sshd, tmp_path, capsys
+):
+    src, remote, _ = paths
+    write_raw(src)
+    name = f"[{sshd.host}]:{sshd.port}"
+    known_hosts = tmp_path / "known_hosts_unusable"
+    # The server listed under a key type paramiko lacks (DSA since paramiko 4.0): known, not checkable here.
+    kind = "ssh-xmss@openssh.com" if hasattr(paramiko, "DSSKey") else "ssh-dss"
+    blob = base64.b64encode(struct.pack(">I", len(kind)) + kind.encode()).decode()
+    known_hosts.write_text(f"# edge node\n{name} {kind} {blob}\n")
+    before = known_hosts.read_text()
+
+    code = main(ship_cli(sshd, src, remote, known_hosts, "--trust-new-host"))
+
+    err = capsys.readouterr().err
+    assert code == 3
+    assert f"host {name} is named in {known_hosts} line 2 (paramiko cannot use {kind} keys)" in err
+    assert known_hosts.read_text() == before
+    assert not list(remote.iterdir())
+
+
+def test_a_revoked_host_key_is_refused_even_where_a_plain_line_lists_it(paths, sshd, tmp_path, capsys):
+    src, remote, _ = paths
+    write_raw(src)
+    known_hosts = sshd.known_hosts(tmp_path / "known_hosts_revoked")
+    with open(known_hosts, "a") as handle:
+        handle.write(f"@revoked * {public_key(sshd.host_key)}\n")
+
+    code = main(ship_cli(sshd, src, remote, known_hosts, "--trust-new-host"))
+
+    err = capsys.readouterr().err
+    assert code == 3
+    assert f"a key marked @revoked in {known_hosts} line 2, so nothing was sent" in err
+    assert not list(remote.iterdir())
