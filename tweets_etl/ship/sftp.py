@@ -234,6 +234,19 @@ def _auth_message(settings: SftpSettings, pkey: Optional[paramiko.PKey], error: 
     return f"the SFTP server at {where} refused login as {settings.user} with {tried}{accepts}; {fix}"
 
 
+def rename_extension_unsupported(error: OSError) -> bool:
+    """Did the server refuse posix-rename@openssh.com because it does not know it?
+
+    paramiko gives an errno only for "no such file" and "permission denied"; an unknown extension
+    comes back as SSH_FX_OP_UNSUPPORTED, without errno, as "Operation unsupported" from OpenSSH or
+    similar words from other servers. Any other failure is a real one and must not touch the target.
+    """
+    if error.errno is not None:
+        return False
+    text = str(error).lower()
+    return any(words in text for words in ("unsupported", "not supported", "unknown extended"))
+
+
 def _reason(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0][:200]
@@ -412,17 +425,20 @@ class SftpTransport(Transport):
             except FileNotFoundError:
                 return None
 
-    def rename(self, source: str, target: str) -> None:
+    def rename(self, source: str, target: str, *, replace: bool) -> None:
         with self._errors(target):
             try:
                 self._sftp.posix_rename(source, target)
                 return
-            except OSError:
-                if self._dropped():
+            except OSError as error:
+                if self._dropped() or not rename_extension_unsupported(error):
                     raise
-            # Without posix-rename@openssh.com a plain SFTP rename refuses an existing target.
-            with contextlib.suppress(FileNotFoundError):
-                self._sftp.remove(target)
+            log.debug("%s has no posix-rename; renaming %s with plain SFTP", self.label, target)
+            if replace:
+                # A plain SFTP rename refuses an existing target, so the old copy goes first: not atomic,
+                # which is why this is only the fallback, and only for files we may replace.
+                with contextlib.suppress(FileNotFoundError):
+                    self._sftp.remove(target)
             self._sftp.rename(source, target)
 
     def remove(self, path: str) -> None:

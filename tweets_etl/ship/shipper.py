@@ -267,7 +267,7 @@ class Shipper:
             except _MismatchError as again:
                 transport.remove(part)
                 raise FileShipError(f"the uploaded copy {again}; the .part was removed, run again") from None
-        transport.rename(part, final)
+        transport.rename(part, final, replace=False)
         self._put_manifest(transport, item, manifest)
         log.info("shipped %s (%d bytes, sha256 verified)", item.path.name, item.size)
         return FileResult(item.path.name, SENT, size=item.size, bytes_sent=sent, resumed_from=offset)
@@ -330,7 +330,8 @@ class Shipper:
         if transport.read_small(part, limit) != item.manifest:
             transport.remove(part)
             raise FileShipError(f"the manifest of {item.path.name} did not read back intact; run again")
-        transport.rename(part, manifest)
+        # A manifest may replace an older one: the data file it describes was verified just now.
+        transport.rename(part, manifest, replace=True)
 
     def _advance(self, item: ShipItem, position: int) -> None:
         # The bar counts each file's bytes once, however often a drop makes it resend them.

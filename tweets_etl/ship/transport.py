@@ -51,8 +51,12 @@ class Transport(abc.ABC):
         """Whole content of a small file (at most ``limit`` bytes are read), or None if missing."""
 
     @abc.abstractmethod
-    def rename(self, source: str, target: str) -> None:
-        """Rename, replacing ``target`` atomically where the target side can."""
+    def rename(self, source: str, target: str, *, replace: bool) -> None:
+        """Rename ``source`` to ``target``, atomically where the target side can.
+
+        ``replace`` says an existing ``target`` may be replaced (a manifest); without it the caller has
+        checked that ``target`` is absent (a data file), so a transport must never delete it first.
+        """
 
     @abc.abstractmethod
     def remove(self, path: str) -> None:
@@ -139,7 +143,8 @@ class LocalTransport(Transport):
         except OSError as error:
             raise _file_error(path, error) from None
 
-    def rename(self, source: str, target: str) -> None:
+    def rename(self, source: str, target: str, *, replace: bool) -> None:
+        # os.replace either way: a data file's target was checked to be absent just before.
         try:
             os.replace(source, target)
             fsync_dir(os.path.dirname(target))

@@ -1,10 +1,12 @@
 """A real OpenSSH server on 127.0.0.1 for the shipper's tests: Debian's /usr/sbin/sshd, nothing mocked.
 
 :func:`start_sshd` runs one sshd as a non-daemon child (``-D -e -f``) with a temporary host key and
-AuthorizedKeysFile, listening on two free ports: ``port`` allows commands (remote sha256sum), and
+AuthorizedKeysFile, listening on three free ports: ``port`` allows commands (remote sha256sum),
 ``sftp_only_port`` forces ``internal-sftp`` on every channel, like a locked-down edge node, so the
-read-back verification path runs too. We run as root and log in as root with a temporary key; every
-remote path lives under the test's own temporary directory.
+read-back verification path runs too, and ``no_posix_rename_port`` serves OpenSSH's own sftp-server
+through :data:`NO_POSIX_RENAME`, which hides the posix-rename extension as many non-OpenSSH servers
+lack it. We run as root and log in as root with a temporary key; every remote path lives under the
+test's own temporary directory.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +24,51 @@ from typing import List, Optional
 
 SSHD = Path("/usr/sbin/sshd")
 PRIVSEP_DIR = Path("/run/sshd")
+SFTP_SERVER = Path("/usr/lib/openssh/sftp-server")
+
+# Run as the forced command: passes every SFTP packet to sftp-server unchanged, except that a
+# posix-rename@openssh.com request is renamed to an extension sftp-server does not know, so it answers
+# SSH_FX_OP_UNSUPPORTED exactly as a server without that extension would.
+NO_POSIX_RENAME = """\
+import struct
+import subprocess
+import sys
+
+EXTENDED = 200
+KNOWN, UNKNOWN = b"posix-rename@openssh.com", b"posix-rename@unsupported.invalid"
+
+
+def read_exact(stream, count):
+    data = b""
+    while len(data) < count:
+        chunk = stream.read(count - len(data))
+        if not chunk:
+            return b""
+        data += chunk
+    return data
+
+
+def hide_posix_rename(body):
+    if body[0] != EXTENDED:
+        return body
+    (length,) = struct.unpack(">I", body[5:9])
+    if body[9 : 9 + length] != KNOWN:
+        return body
+    return body[:5] + struct.pack(">I", len(UNKNOWN)) + UNKNOWN + body[9 + length :]
+
+
+server = subprocess.Popen([sys.argv[1]], stdin=subprocess.PIPE)  # its replies go straight to the client
+while True:
+    header = read_exact(sys.stdin.buffer, 4)
+    body = read_exact(sys.stdin.buffer, struct.unpack(">I", header)[0]) if header else b""
+    if not body:
+        break
+    body = hide_posix_rename(body)
+    server.stdin.write(struct.pack(">I", len(body)) + body)
+    server.stdin.flush()
+server.stdin.close()
+sys.exit(server.wait())
+"""
 
 
 def free_port() -> int:
@@ -50,6 +98,7 @@ class SshServer:
     process: subprocess.Popen
     port: int
     sftp_only_port: int
+    no_posix_rename_port: int
     host_key: Path
     client_key: Path
     authorized_keys: Path
@@ -90,7 +139,7 @@ class SshServer:
 
 
 def _wait_ready(server: SshServer, deadline: float) -> None:
-    for port in (server.port, server.sftp_only_port):
+    for port in (server.port, server.sftp_only_port, server.no_posix_rename_port):
         while True:
             if server.process.poll() is not None:
                 raise RuntimeError(f"sshd exited with {server.process.returncode}: {server.log.read_text()}")
@@ -111,12 +160,15 @@ def start_sshd(home: Path) -> SshServer:
     client_key = keygen(home / "client_key")
     authorized_keys = home / "authorized_keys"
     authorized_keys.write_text(public_key(client_key) + "\n")
-    port, sftp_only_port = free_port(), free_port()
+    port, sftp_only_port, no_posix_rename_port = free_port(), free_port(), free_port()
+    no_posix_rename = home / "no_posix_rename.py"
+    no_posix_rename.write_text(NO_POSIX_RENAME)
     config = home / "sshd_config"
     config.write_text(
         f"""\
 Port {port}
 Port {sftp_only_port}
+Port {no_posix_rename_port}
 ListenAddress 127.0.0.1
 HostKey {host_key}
 PidFile none
@@ -134,6 +186,8 @@ LogLevel VERBOSE
 Subsystem sftp internal-sftp
 Match LocalPort {sftp_only_port}
     ForceCommand internal-sftp
+Match LocalPort {no_posix_rename_port}
+    ForceCommand {sys.executable} {no_posix_rename} {SFTP_SERVER}
 """
     )
     log = home / "sshd.log"
@@ -144,7 +198,9 @@ Match LocalPort {sftp_only_port}
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
-    server = SshServer(process, port, sftp_only_port, host_key, client_key, authorized_keys, log)
+    server = SshServer(
+        process, port, sftp_only_port, no_posix_rename_port, host_key, client_key, authorized_keys, log
+    )
     try:
         _wait_ready(server, time.monotonic() + 15)
     except BaseException:

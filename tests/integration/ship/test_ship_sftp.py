@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import socket
 import struct
@@ -19,6 +20,7 @@ import pytest
 from tests.integration.ship.sshd_server import free_port, keygen, public_key
 from tweets_etl.cli import main
 from tweets_etl.rawfiles import RawPageWriter, sha256_file
+from tweets_etl.ship.errors import FileShipError
 from tweets_etl.ship.plan import ShipItem, ShipPlan, plan_shipment
 from tweets_etl.ship.sftp import SftpSettings, connect_sftp
 from tweets_etl.ship.shipper import FAILED, SENT, Shipper
@@ -597,3 +599,62 @@ def test_a_revoked_host_key_is_refused_even_where_a_plain_line_lists_it(paths, s
     assert code == 3
     assert f"a key marked @revoked in {known_hosts} line 2, so nothing was sent" in err
     assert not list(remote.iterdir())
+
+
+def test_a_failed_posix_rename_never_deletes_the_target(paths, sshd):
+    _, remote, known_hosts = paths
+    kept = remote / "tweets.jsonl.gz.manifest.json"
+    kept.write_text('{"the": "manifest that is there"}')
+    transport = connect_sftp(settings(sshd, known_hosts))
+    try:
+        # The source is gone (another run renamed it first): posix-rename says so, with an errno.
+        with pytest.raises(FileShipError, match="No such file"):
+            transport.rename(str(remote / ".gone.part"), str(kept), replace=True)
+    finally:
+        transport.close()
+    assert kept.read_text() == '{"the": "manifest that is there"}'
+
+
+def test_a_server_without_posix_rename_gets_plain_renames_and_manifests_are_replaced(
+    paths, sshd, tmp_path, caplog
+):
+    caplog.set_level(logging.DEBUG, logger="tweets_etl.ship.sftp")
+    src, remote, _ = paths
+    there, new = write_raw(src, files=2)
+    # The first file arrived before, with a manifest that differs from today's (another producer run).
+    (remote / there.name).write_bytes(there.read_bytes())
+    (remote / f"{there.name}.manifest.json").write_text('{"stale": true}')
+    known_hosts = sshd.known_hosts(tmp_path / "known_hosts_no_rename", port=sshd.no_posix_rename_port)
+
+    def connect():
+        return connect_sftp(settings(sshd, known_hosts, port=sshd.no_posix_rename_port))
+
+    report = Shipper(connect, str(remote), progress=False).ship(plan_shipment(src))
+
+    assert report.all_arrived, report.summary()
+    assert "has no posix-rename; renaming" in caplog.text
+    for path in (there, new):
+        assert digest(remote / path.name) == digest(path)
+        assert (remote / f"{path.name}.manifest.json").read_bytes() == Path(
+            f"{path}.manifest.json"
+        ).read_bytes()
+    assert not [p for p in remote.iterdir() if p.name.endswith(".part")]
+
+
+def test_without_posix_rename_a_data_file_target_is_never_removed_to_make_room(paths, sshd, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG, logger="tweets_etl.ship.sftp")
+    _, remote, _ = paths
+    known_hosts = sshd.known_hosts(tmp_path / "known_hosts_no_rename", port=sshd.no_posix_rename_port)
+    (remote / ".late.jsonl.gz.part").write_bytes(b"ours")
+    (remote / "late.jsonl.gz").write_bytes(b"someone else's, written after our check")
+    transport = connect_sftp(settings(sshd, known_hosts, port=sshd.no_posix_rename_port))
+    try:
+        with pytest.raises(FileShipError):
+            transport.rename(
+                str(remote / ".late.jsonl.gz.part"), str(remote / "late.jsonl.gz"), replace=False
+            )
+    finally:
+        transport.close()
+    assert "has no posix-rename; renaming" in caplog.text
+    assert (remote / "late.jsonl.gz").read_bytes() == b"someone else's, written after our check"
+    assert (remote / ".late.jsonl.gz.part").read_bytes() == b"ours"
