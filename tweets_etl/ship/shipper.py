@@ -4,8 +4,9 @@ For each file, in name order:
 
 1. If ``NAME`` is already on the target with the manifest's size and sha256, it is not sent again (only a
    missing manifest is completed). A ``NAME`` with other content is never overwritten: that file fails.
-2. Upload to ``.NAME.part`` (hidden, like ``RawPageWriter``'s own, so no reader lists it): from the size of a ``.part`` an earlier run left behind (resume), else from 0.
-   The local file is hashed in the same pass and must still match its manifest.
+2. Upload to ``.NAME.part`` (hidden, like ``RawPageWriter``'s own, so no reader lists it): from the size
+   of a ``.part`` an earlier run left behind (resume), else from 0. The local file is hashed in the same
+   pass and must still match its manifest.
 3. Verify the remote part file: size and sha256 against the manifest. A resumed file that does not verify
    is uploaded once more from the beginning.
 4. Rename ``.part`` to ``NAME`` (atomic where the server supports posix-rename), then write
@@ -301,6 +302,7 @@ class Shipper:
                         sent += len(chunk)
                         self._advance(item, position)
         except OSError as error:
+            # Transports raise ship errors for the target side, so an OSError here is the local file's.
             raise FileShipError(f"cannot read {item.path}: {error.strerror or error}") from None
         if digest.hexdigest() != item.sha256:
             transport.remove(part)

@@ -12,6 +12,7 @@ checked file name, so a transport never sees ``..`` or a separator inside a name
 from __future__ import annotations
 
 import abc
+import contextlib
 import errno
 import hashlib
 import os
@@ -68,25 +69,47 @@ class Transport(abc.ABC):
 
 
 class _SyncedFile:
-    """A local file whose data is flushed to disk on close, before the shipper renames it."""
+    """A local file whose data is flushed to disk on close, before the shipper renames it.
 
-    def __init__(self, handle: BinaryIO) -> None:
+    Failures name the target file (a full disk shows up here, in write or in the flush on close) as
+    ship errors, so the shipper fails this one file and goes on to the next.
+    """
+
+    def __init__(self, handle: BinaryIO, path: str) -> None:
         self._handle = handle
+        self._path = path
 
     def write(self, data: bytes) -> int:
-        return self._handle.write(data)
+        try:
+            return self._handle.write(data)
+        except OSError as error:
+            raise _file_error(self._path, error) from None
 
     def close(self) -> None:
-        if not self._handle.closed:
+        if self._handle.closed:
+            return
+        try:
             self._handle.flush()
             os.fsync(self._handle.fileno())
-            self._handle.close()
+        except OSError as error:
+            raise _file_error(self._path, error) from None
+        finally:
+            _close_quietly(self._handle)
 
     def __enter__(self) -> _SyncedFile:
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            # The error in flight says what went wrong; a second one from the flush would hide it.
+            _close_quietly(self._handle)
+
+
+def _close_quietly(handle: BinaryIO) -> None:
+    with contextlib.suppress(OSError):
+        handle.close()
 
 
 class LocalTransport(Transport):
@@ -103,7 +126,10 @@ class LocalTransport(Transport):
                 raise ConnectError(
                     f"target folder {path} does not exist; create it or pass --create-remote-dir"
                 )
-            path.mkdir(parents=True, exist_ok=True)
+            try:
+                path.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise ConnectError(f"cannot create target folder {_file_error(str(path), error)}") from None
         return str(path.resolve())
 
     def size(self, path: str) -> Optional[int]:
@@ -122,7 +148,7 @@ class LocalTransport(Transport):
                 handle.truncate()
         except OSError as error:
             raise _file_error(path, error) from None
-        return _SyncedFile(handle)  # type: ignore[return-value]
+        return _SyncedFile(handle, path)  # type: ignore[return-value]
 
     def sha256(self, path: str, size: int) -> str:
         digest = hashlib.sha256()

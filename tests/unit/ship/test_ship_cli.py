@@ -140,3 +140,20 @@ def test_shipping_never_imports_pyspark_and_local_shipping_not_even_paramiko(tmp
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "clean"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="/dev/full is absent")
+def test_a_target_write_error_fails_one_file_and_the_summary_still_prints(tmp_path, capsys):
+    first = write_raw(tmp_path / "raw", prefix="a")
+    write_raw(tmp_path / "raw", prefix="b")
+    (tmp_path / "landing").mkdir()
+    # /dev/full answers every write with ENOSPC, as a full landing disk would.
+    (tmp_path / "landing" / f".{first.name}.manifest.json.part").symlink_to("/dev/full")
+
+    code = main(["ship", "--var-dir", str(tmp_path), "--no-progress"])
+
+    captured = capsys.readouterr()
+    assert code == 1, captured.err
+    assert "ship: 1 of 2 files arrived" in captured.out
+    assert f"FAILED         {first.name}" in captured.out and "no space left on device" in captured.out
+    assert "unexpected error" not in captured.err

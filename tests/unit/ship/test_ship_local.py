@@ -268,3 +268,78 @@ def test_progress_bar_counts_bytes_on_stderr(folders, capsys):
     assert "ship:" in err and "/3.00M" in err and "B/s" in err
     # Off by default when stderr is not a terminal (as under pytest, cron and Oozie).
     assert Shipper(LocalTransport, str(landing)).progress is False
+
+
+# Writing to /dev/full fails with ENOSPC: a real full-disk error, provoked without root or a small mount.
+needs_dev_full = pytest.mark.skipif(not Path("/dev/full").exists(), reason="/dev/full is absent")
+
+
+@needs_dev_full
+def test_a_full_target_disk_fails_that_file_with_the_target_named_and_the_next_file_goes(folders):
+    raw, landing, shipped = folders
+    first = write_blob(raw, "a.jsonl.gz", 300_000)
+    second = write_blob(raw, "b.jsonl.gz", 2000)
+    landing.mkdir()
+    (landing / ".a.jsonl.gz.part").symlink_to("/dev/full")
+
+    report = shipper(landing, shipped).ship(plan_shipment(raw))
+
+    failed, sent = report.results
+    assert (failed.status, sent.status) == (FAILED, SENT), report.summary()
+    assert (
+        failed.message == f"{landing / '.a.jsonl.gz.part'}: no space left on device (the target disk is full)"
+    )
+    assert "cannot read" not in report.summary()
+    assert first.exists() and not second.exists()
+    assert digest(landing / "b.jsonl.gz") == digest(shipped / "b.jsonl.gz")
+
+
+@needs_dev_full
+def test_a_manifest_that_cannot_be_written_fails_its_file_only_and_a_rerun_completes_it(folders):
+    raw, landing, shipped = folders
+    first = write_blob(raw, "a.jsonl.gz", 1000)
+    write_blob(raw, "b.jsonl.gz", 1000)
+    landing.mkdir()
+    manifest_part = landing / ".a.jsonl.gz.manifest.json.part"
+    manifest_part.symlink_to("/dev/full")
+
+    report = shipper(landing, shipped).ship(plan_shipment(raw))
+
+    assert [r.status for r in report.results] == [FAILED, SENT], report.summary()
+    assert "no space left on device" in report.results[0].message
+    assert (landing / "a.jsonl.gz").is_file() and not (landing / "a.jsonl.gz.manifest.json").exists()
+    assert first.exists(), "a file whose manifest did not arrive must stay to be shipped again"
+
+    manifest_part.unlink()
+    [again] = shipper(landing, shipped).ship(plan_shipment(raw)).results
+    assert again.status == ALREADY_THERE
+    assert (landing / "a.jsonl.gz.manifest.json").read_bytes() == (
+        shipped / "a.jsonl.gz.manifest.json"
+    ).read_bytes()
+
+
+def test_a_target_name_taken_by_a_folder_fails_that_file_only(folders):
+    raw, landing, shipped = folders
+    write_blob(raw, "a.jsonl.gz", 1000)
+    write_blob(raw, "b.jsonl.gz", 1000)
+    (landing / ".a.jsonl.gz.manifest.json.part" / "inside").mkdir(parents=True)
+
+    report = shipper(landing, shipped).ship(plan_shipment(raw))
+
+    assert [r.status for r in report.results] == [FAILED, SENT], report.summary()
+    assert report.results[0].message.startswith(
+        f"{landing / '.a.jsonl.gz.manifest.json.part'}: is a directory"
+    )
+
+
+def test_a_target_folder_under_a_file_is_a_connect_error_not_a_crash(folders):
+    raw, landing, shipped = folders
+    write_blob(raw, "a.jsonl.gz", 100)
+    landing.parent.mkdir(exist_ok=True)
+    landing.write_text("a file where a folder should be")
+
+    report = shipper(landing / "sub", shipped).ship(plan_shipment(raw))
+
+    assert isinstance(report.fatal, ConnectError)
+    assert str(report.fatal) == f"cannot create target folder {landing / 'sub'}: not a directory"
+    assert [r.status for r in report.results] == [NOT_SENT]
