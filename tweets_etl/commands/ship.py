@@ -31,7 +31,8 @@ once with --trust-new-host.
 
 exit codes:
   0  every file arrived and verified (or there was nothing to ship)
-  1  some files did not arrive; the summary says which and why, and a re-run resumes them
+  1  some files did not arrive; the summary says which and why, and a re-run resumes them;
+     or another ship is running (VAR_DIR/locks/ship-command.lock), so this one sent nothing
   2  bad configuration or arguments
   3  no usable session: unreachable host, unknown or changed host key, refused login, or a
      missing remote directory (nothing more was sent)
@@ -100,8 +101,7 @@ def register(subparsers, parents) -> None:
 
 
 def handle(args, config: Config) -> int:
-    from tweets_etl.ship.plan import plan_shipment
-    from tweets_etl.ship.shipper import Shipper, human_bytes, plural
+    from tweets_etl.ship.lock import ship_lock
 
     explicit_source = args.src_dir is not None
     source = Path(args.src_dir).expanduser() if explicit_source else config.var_subdir("raw")
@@ -109,22 +109,39 @@ def handle(args, config: Config) -> int:
         raise InputError(f"SRC_DIR {source} is not a folder; pass the folder that holds the raw files")
     transport_kind = args.transport or ("sftp" if args.host else config.ship.transport)
     remote_dir = args.remote_dir or config.ship.remote_dir
-    plan = plan_shipment(source, include_unmanifested=args.include_unmanifested, dry_run=args.dry_run)
-
     if args.dry_run:
-        where = _describe_target(args, config, transport_kind, remote_dir)
-        print(
-            f"dry run: would send {plural(len(plan.items), 'file')} ({human_bytes(plan.total_bytes)}) from {source} to {where}"
-        )
-        for item in plan.items:
-            note = " (manifest would be computed)" if item.manifest_computed else ""
-            print(f"  {item.remote_name}  {human_bytes(item.size)}  sha256 {item.sha256[:12]}…{note}")
-        for rejected in plan.rejected:
-            print(f"  refused  {rejected.path.name}: {rejected.reason}")
-        for path in plan.held_back:
-            print(f"  held back (no manifest)  {path.name}")
-        return 0 if not plan.rejected else 1
+        # Writes and connects to nothing, so it needs no lock and may run beside a real ship.
+        return _dry_run(args, config, source, transport_kind, remote_dir)
+    # Planning is inside the lock too: --include-unmanifested writes manifests into SRC_DIR.
+    with ship_lock(config.var_subdir("locks")):
+        return _ship(args, config, source, transport_kind, remote_dir)
 
+
+def _dry_run(args, config: Config, source: Path, transport_kind: str, remote_dir: str) -> int:
+    from tweets_etl.ship.plan import plan_shipment
+    from tweets_etl.ship.shipper import human_bytes, plural
+
+    plan = plan_shipment(source, include_unmanifested=args.include_unmanifested, dry_run=True)
+    where = _describe_target(args, config, transport_kind, remote_dir)
+    print(
+        f"dry run: would send {plural(len(plan.items), 'file')} ({human_bytes(plan.total_bytes)}) "
+        f"from {source} to {where}"
+    )
+    for item in plan.items:
+        note = " (manifest would be computed)" if item.manifest_computed else ""
+        print(f"  {item.remote_name}  {human_bytes(item.size)}  sha256 {item.sha256[:12]}…{note}")
+    for rejected in plan.rejected:
+        print(f"  refused  {rejected.path.name}: {rejected.reason}")
+    for path in plan.held_back:
+        print(f"  held back (no manifest)  {path.name}")
+    return 0 if not plan.rejected else 1
+
+
+def _ship(args, config: Config, source: Path, transport_kind: str, remote_dir: str) -> int:
+    from tweets_etl.ship.plan import plan_shipment
+    from tweets_etl.ship.shipper import Shipper
+
+    plan = plan_shipment(source, include_unmanifested=args.include_unmanifested)
     if not plan.items and not plan.rejected:
         held = f"; {len(plan.held_back)} held back without a manifest" if plan.held_back else ""
         print(f"ship: nothing to send in {source}{held}")

@@ -8,12 +8,16 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 from tweets_etl.cli import main
 from tweets_etl.rawfiles import RawPageWriter
+from tweets_etl.ship.lock import ship_lock
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -157,3 +161,87 @@ def test_a_target_write_error_fails_one_file_and_the_summary_still_prints(tmp_pa
     assert "ship: 1 of 2 files arrived" in captured.out
     assert f"FAILED         {first.name}" in captured.out and "no space left on device" in captured.out
     assert "unexpected error" not in captured.err
+
+
+@contextmanager
+def lock_held_elsewhere(var_dir: Path) -> Iterator[subprocess.Popen]:
+    """Another process holding the ship lock with the same code a running ship uses."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from tweets_etl.ship.lock import ship_lock
+
+        with ship_lock(Path({str(var_dir / "locks")!r})):
+            print("held", flush=True)
+            sys.stdin.read()
+        """
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        yield holder
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+
+
+def test_a_second_ship_exits_at_once_while_another_holds_the_lock(tmp_path, capsys):
+    raw = write_raw(tmp_path / "raw")
+
+    with lock_held_elsewhere(tmp_path) as holder:
+        started = time.monotonic()
+        code = main(["ship", "--var-dir", str(tmp_path), "--no-progress"])
+        waited = time.monotonic() - started
+        dry_run = main(["ship", "--var-dir", str(tmp_path), "--dry-run"])
+
+    err = capsys.readouterr().err
+    assert code == 1 and waited < 5
+    assert f"error: another ship is running (pid {holder.pid});" in err
+    assert str(tmp_path / "locks" / "ship-command.lock") in err and len(err.strip().splitlines()) == 1
+    assert raw.exists() and not (tmp_path / "landing").exists()
+    assert dry_run == 0, "a dry run writes nothing, so it needs no lock"
+
+    assert main(["ship", "--var-dir", str(tmp_path), "--no-progress"]) == 0
+    assert (tmp_path / "landing" / raw.name).is_file()
+
+
+def test_the_lock_is_released_when_a_ship_ends_with_an_error(tmp_path, capsys):
+    write_raw(tmp_path / "raw")
+    (tmp_path / "landing").write_text("not a folder")
+
+    assert main(["ship", "--var-dir", str(tmp_path), "--no-progress"]) == 3
+    with ship_lock(tmp_path / "locks"):
+        pass
+
+
+def test_a_ship_run_by_cron_run_is_not_locked_out_by_cron_runs_own_lock(tmp_path):
+    raw = write_raw(tmp_path / "raw")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TWEETS_ETL")}
+
+    done = subprocess.run(
+        [
+            str(REPO / "scripts" / "cron_run.sh"),
+            "--var-dir",
+            str(tmp_path),
+            "ship",
+            "--",
+            sys.executable,
+            "-m",
+            "tweets_etl.cli",
+            "ship",
+            "--var-dir",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    log = (tmp_path / "logs" / "cron" / "ship" / "latest.log").read_text()
+    assert done.returncode == 0, log
+    assert (tmp_path / "landing" / raw.name).is_file()
