@@ -26,7 +26,8 @@ PIPELINE = [
     "pyarrow>=10,<21",
 ]
 COLLECT = ["tweepy>=4.14,<5", "tqdm>=4.64"]
-SHIP = ["paramiko>=3.4,<6", "tqdm>=4.64"]
+# paramiko 3.4.0 cannot decrypt legacy encrypted PEM keys with current cryptography; 3.5 can.
+SHIP = ["paramiko>=3.5,<6", "tqdm>=4.64"]
 LOCAL = ["pyspark>=3.5,<3.6", *PIPELINE]
 NOTEBOOK = ["nbclient>=0.8", "nbformat>=5.7", "ipykernel>=6.0", "matplotlib>=3.5"]
 TEST = ["pytest>=7.4", "chispa>=0.10", "ruff>=0.6", "responses>=0.23", "lxml>=4.9", "venv-pack>=0.2"]
