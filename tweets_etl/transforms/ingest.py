@@ -31,7 +31,6 @@ from tweets_etl.schemas import (
     RAW_PAGE_PROBE,
     TWEET_WITH_CORRUPT,
 )
-from tweets_etl.transforms.text import created_at
 
 REJECT_REASONS = {
     "malformed_json": "the line is not valid JSON (e.g. truncated)",
@@ -160,13 +159,12 @@ def _reparse_tweets(data_json: Column) -> Column:
 
 
 def _tweet_reject_reason(tweet: Column) -> Column:
+    # missing_created_at is decided in staging.flatten_records, where the creation time is computed.
     return (
         F.when(tweet[CORRUPT_RECORD].isNotNull(), F.lit("wrong_type"))
         .when(tweet.id.isNull() | (F.trim(tweet.id) == ""), F.lit("missing_id"))
         .when(~tweet.id.rlike(_VALID_ID) | tweet.id.cast(T.LongType()).isNull(), F.lit("invalid_id"))
         .when(tweet.text.isNull() & tweet.note_tweet.text.isNull(), F.lit("missing_text"))
-        # Without a creation time a tweet has no date partition: no later stage would ever read it.
-        .when(created_at(tweet).isNull(), F.lit("missing_created_at"))
     )
 
 

@@ -370,19 +370,9 @@ def test_unusable_line_is_quarantined_with_its_reason_and_raw_text(spark, parsed
             ),
             id="id-beyond-64-bits",
         ),
-        pytest.param(
-            *reject_file(
-                "no-creation-time",
-                page([{"id": "20", "text": "just setting up my twttr", "created_at": "March 2006"}]),
-                "missing_created_at",
-                "20",
-                '{"id":"20","text":"just setting up my twttr","created_at":"March 2006"}',
-            ),
-            id="no-creation-time",
-        ),
     ],
 )
-def test_tweet_without_a_usable_id_text_or_time_is_rejected_with_its_reason(spark, parsed, file_name, rows):
+def test_tweet_without_a_usable_id_or_text_is_rejected_with_its_reason(spark, parsed, file_name, rows):
     assert_same(rejects_view(parsed(file_name)), expected(spark, REJECT_COLUMNS, rows))
 
 

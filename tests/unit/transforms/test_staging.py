@@ -17,8 +17,13 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
 from tests.frames import in_order
-from tweets_etl.transforms.ingest import parse_raw_lines
-from tweets_etl.transforms.staging import dedupe_tweets, repeated_tweet_ids, stage_tweets
+from tweets_etl.transforms.ingest import REJECT_REASONS, parse_raw_lines
+from tweets_etl.transforms.staging import (
+    dedupe_tweets,
+    flatten_records,
+    repeated_tweet_ids,
+    stage_tweets,
+)
 
 pytestmark = pytest.mark.spark
 
@@ -321,7 +326,7 @@ CREATED_AT = case(
         tweet(str(SNOWFLAKE_ID), created_at=None),
         tweet(str(SNOWFLAKE_ID + 1), created_at="yesterday"),
         # Ids before snowflakes (2010) carry no time: with no created_at either, the tweet is
-        # quarantined as missing_created_at (see test_ingest), never staged without a date.
+        # quarantined as missing_created_at (see the next test), never staged without a date.
         tweet("20", created_at=None),
     ],
 )
@@ -342,6 +347,26 @@ def test_created_at_falls_back_to_the_snowflake_id(spark, staged):
             (str(SNOWFLAKE_ID + 1), FROM_ID, "snowflake_id", FROM_ID.date()),
         ],
     )
+
+
+def test_a_tweet_without_any_creation_time_is_quarantined(spark):
+    """No created_at that reads as a time, and an id from before 2010, which holds none."""
+    undated = tweet("20", "just setting up my twttr", created_at="March 2006")
+    line = json.dumps({"data": [undated], "__twarc": TWARC})
+    lines = spark.createDataFrame([(line, "undated.jsonl")], "value string, source_file string")
+
+    records = flatten_records(parse_raw_lines(lines, batch_id="b1"))
+
+    actual = records.select("tweet_id", "created_date", "reject_reason", "reject_detail")
+    expected = [("20", None, "missing_created_at", REJECT_REASONS["missing_created_at"])]
+    assert_rows(
+        spark,
+        actual,
+        "tweet_id string, created_date date, reject_reason string, reject_detail string",
+        expected,
+    )
+    quarantined = json.loads(records.first().raw_record)
+    assert (quarantined["id"], quarantined["created_at"]) == ("20", "March 2006")
 
 
 LANGS = case(
