@@ -77,6 +77,19 @@ def test_a_local_run_gets_the_throughput_collector_and_a_cluster_keeps_its_own()
     assert LOCAL_GC_OPTION not in cluster.get("spark.driver.extraJavaOptions", "")
 
 
+def test_the_embedded_metastore_prunes_partitions_in_spark_when_derby_cannot():
+    """Derby's direct SQL failed on date partitions in a real local metastore (it cast raw_records'
+    batch ids to dates), and every stage that read a batch's days failed with it."""
+    from tweets_etl.spark import session_conf
+
+    local = session_conf(load_config(conf_dir=CONF, var_dir="/v", environ={}))
+    cluster = session_conf(load_config(env="cloudera", conf_dir=CONF, environ={}))
+
+    fallbacks = ("FallbackOnException", "FastFallback")
+    assert all(local[f"spark.sql.hive.metastorePartitionPruning{name}"] == "true" for name in fallbacks)
+    assert not [key for key in cluster if key.startswith("spark.sql.hive.metastorePartitionPruning")]
+
+
 def _local_config_with_spark_conf(settings: dict):
     """The local configuration, with ``settings`` under spark.conf as an environment file puts them."""
     return load_config(conf_dir=CONF, var_dir="/v", environ={}, overrides={"spark.conf": settings})
