@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 from pathlib import Path
@@ -10,17 +9,10 @@ from typing import Any, Dict, List
 
 import pytest
 
+from tests.raw_pages import read_pages
 from tweets_etl.collect.errors import AccessError, CollectError
 from tweets_etl.collect.spool import PageSpool
 from tweets_etl.rawfiles import read_manifest
-
-
-def raw_pages(out_dir: Path) -> List[Dict[str, Any]]:
-    pages = []
-    for path in sorted(out_dir.glob("*.jsonl.gz")):
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            pages.extend(json.loads(line) for line in handle)
-    return pages
 
 
 def tweet_ids(pages: List[Dict[str, Any]]) -> List[str]:
@@ -66,7 +58,7 @@ def test_two_pages_follow_next_token_and_keep_pages_untouched(x_api, make_collec
     assert "verified_type" in calls[0]["user.fields"].split(",")
     assert "since_id" not in calls[0]
 
-    written = raw_pages(tmp_path / "raw")
+    written = read_pages(tmp_path / "raw")
     assert [{k: v for k, v in page.items() if k != "__twarc"} for page in written] == [page1, page2]
     assert written[0]["errors"] == first["errors"], "partial errors inside a 200 are kept"
     stamp = written[1]["__twarc"]
@@ -239,7 +231,7 @@ def test_persistent_5xx_gives_up_after_max_retries_and_keeps_the_position(x_api,
 
     assert len(x_api.calls()) == 4
     assert state_of(tmp_path, collector)["in_flight"]["next_token"] == "token-2"
-    assert tweet_ids(raw_pages(tmp_path / "raw")) == [t["id"] for t in first["data"]]
+    assert tweet_ids(read_pages(tmp_path / "raw")) == [t["id"] for t in first["data"]]
 
 
 def test_403_fails_fast_with_a_sentence_about_access(x_api, make_collector, clock):
@@ -289,14 +281,14 @@ def test_killed_run_resumes_after_the_last_page_written(x_api, make_collector, t
     with pytest.raises(InjectedKillError):
         make_collector(on_page=kill_after(2)).run()
     assert [c.get("next_token") for c in x_api.calls()] == [None, "token-2"]
-    assert len(raw_pages(tmp_path / "raw")) == 2, "pages written before the failure are kept"
+    assert len(read_pages(tmp_path / "raw")) == 2, "pages written before the failure are kept"
 
     x_api.reply(third)
     summary = make_collector().run()
 
     assert [c.get("next_token") for c in x_api.calls()] == [None, "token-2", "token-3"]
     assert summary.resumed and summary.stopped == "complete"
-    ids = tweet_ids(raw_pages(tmp_path / "raw"))
+    ids = tweet_ids(read_pages(tmp_path / "raw"))
     assert len(ids) == len(set(ids)) == 200
 
 
@@ -318,7 +310,7 @@ def test_a_page_in_the_spool_but_not_in_the_state_is_not_fetched_again(x_api, ma
 
     assert [c.get("next_token") for c in x_api.calls()] == [None, "token-3"]
     assert summary.recovered_pages == 1
-    ids = tweet_ids(raw_pages(tmp_path / "raw"))
+    ids = tweet_ids(read_pages(tmp_path / "raw"))
     assert len(ids) == len(set(ids)) == 200
 
 
@@ -409,7 +401,7 @@ def test_sigkill_mid_run_loses_no_page_and_refetches_none(x_api, make_collector,
         timeout=60,
     )
     assert killed.returncode == -9, killed.stderr
-    assert raw_pages(tmp_path / "raw") == [], "the pages were only in the spool when the process died"
+    assert read_pages(tmp_path / "raw") == [], "the pages were only in the spool when the process died"
 
     x_api.reply({"meta": {"result_count": 0}})
     collector = make_collector()
@@ -417,7 +409,7 @@ def test_sigkill_mid_run_loses_no_page_and_refetches_none(x_api, make_collector,
 
     assert [c.get("next_token") for c in x_api.calls()] == ["token-3"]
     assert summary.recovered_pages == 2 and summary.resumed
-    ids = tweet_ids(raw_pages(tmp_path / "raw"))
+    ids = tweet_ids(read_pages(tmp_path / "raw"))
     assert len(ids) == len(set(ids)) == 200
     assert state_of(tmp_path, collector)["since_id"] == str(max(int(i) for i in ids))
 

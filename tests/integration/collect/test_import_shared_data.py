@@ -8,22 +8,13 @@ import io
 import json
 import zlib
 from collections import Counter
-from pathlib import Path
-from typing import Any, Dict, List
 
 import pytest
 
+from tests.raw_pages import read_pages
 from tweets_etl.cli import main
 from tweets_etl.collect.importers.common import SYNTHETIC_ID_BASE
 from tweets_etl.rawfiles import read_manifest
-
-
-def read_pages(out_dir: Path) -> List[Dict[str, Any]]:
-    pages = []
-    for path in sorted(out_dir.glob("*.jsonl.gz")):
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            pages.extend(json.loads(line) for line in handle)
-    return pages
 
 
 @pytest.fixture

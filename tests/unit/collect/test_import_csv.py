@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 import pytest
 
+from tests.raw_pages import read_pages
 from tweets_etl.collect.errors import ImportOptionError
 from tweets_etl.collect.importers import ImportOptions, run_import
 from tweets_etl.collect.importers.common import MAX_BIGINT, SYNTHETIC_ID_BASE
-
-
-def read_pages(out_dir: Path) -> List[Dict[str, Any]]:
-    pages = []
-    for path in sorted(out_dir.glob("*.jsonl.gz")):
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            pages.extend(json.loads(line) for line in handle)
-    return pages
 
 
 def import_csv(tmp_path: Path, content: bytes, name: str = "export.csv", **options) -> Dict[str, Any]:

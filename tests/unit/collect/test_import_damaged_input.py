@@ -14,15 +14,8 @@ from typing import Any, Dict, List
 
 import pytest
 
+from tests.raw_pages import read_pages
 from tweets_etl.collect.importers import ImportOptions, ImportSummary, run_import, summary_lines
-
-
-def read_pages(out_dir: Path) -> List[Dict[str, Any]]:
-    pages = []
-    for path in sorted(out_dir.glob("*.jsonl.gz")):
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            pages.extend(json.loads(line) for line in handle)
-    return pages
 
 
 def truncated_gzip(content: bytes, keep: float = 0.5) -> bytes:

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 from typing import Any, Dict, List
 
+from tests.raw_pages import read_pages
 from tweets_etl.collect.importers import ImportOptions, run_import
 from tweets_etl.collect.importers.twarc2 import unflatten
-
-
-def read_pages(out_dir: Path) -> List[Dict[str, Any]]:
-    pages = []
-    for path in sorted(out_dir.glob("*.jsonl.gz")):
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            pages.extend(json.loads(line) for line in handle)
-    return pages
 
 
 def run(tmp_path: Path, fmt: str, text: str, name: str = "input.jsonl"):
