@@ -18,11 +18,11 @@ from pyspark.sql import SparkSession
 
 from tweets_etl.batch import BatchContext, RunResult
 from tweets_etl.config import PIPELINE_STAGES, Config
-from tweets_etl.errors import QualityGateError, TweetsEtlError
+from tweets_etl.errors import InputError, QualityGateError, TweetsEtlError
 from tweets_etl.io.raw import RawInputs, find_raw_files, prepare_inputs
 from tweets_etl.io.warehouse import Warehouse
 from tweets_etl.stages import STAGES
-from tweets_etl.tables import ETL_RUNS
+from tweets_etl.tables import ETL_RUNS, RAW_RECORDS
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ def run_pipeline(
     warehouse.ensure()
     context = BatchContext(spark, config, warehouse, raw, result)
     try:
+        if result.stages and "ingest" not in result.stages:
+            _require_ingested(warehouse, result.batch_id)
         for stage in result.stages:
             if on_stage:
                 on_stage(stage)
@@ -90,6 +92,16 @@ def run_pipeline(
     if result.status == "failed":
         raise QualityGateError(result.message or "the run failed")
     return result
+
+
+def _require_ingested(warehouse: Warehouse, batch_id: str) -> None:
+    """Refuse to run later stages for a batch ingest never loaded: they would find no records, do
+    nothing and pass every gate, which reads as success."""
+    if not warehouse.has_partitions(RAW_RECORDS, [batch_id]):
+        raise InputError(
+            f"batch {batch_id} was never ingested: these input files are not the files of a loaded batch; "
+            "run the ingest stage for them first, or give the files the batch was made of"
+        )
 
 
 class StageError(TweetsEtlError):

@@ -9,6 +9,7 @@ from typing import List
 import pytest
 
 from tests.integration.helpers import count_raw, snapshot
+from tweets_etl.errors import InputError
 from tweets_etl.pipeline import run_pipeline
 from tweets_etl.rawfiles import RawPageWriter
 from tweets_etl.sample.generator import SampleSpec, write_sample
@@ -184,3 +185,24 @@ def test_incremental_batch_updates_and_adds_without_duplicates(spark, pipeline_c
     assert sorted(p.name for p in untouched.iterdir()) == files_before
     partitions = Counter(row[0] for row in spark.sql(f"SHOW PARTITIONS {db}.fct_tweets").collect())
     assert sorted(partitions) == [f"created_date=2022-12-0{day}" for day in (6, 7, 9)]
+
+
+def test_later_stages_refuse_a_batch_that_was_never_ingested(spark, pipeline_config, tmp_path):
+    # Without ingest they would read no records, write nothing and pass every gate: a silent success.
+    db = pipeline_config.warehouse.database
+    raw = _write(
+        tmp_path / "new",
+        "new",
+        [_page([_tweet("1600000000000000009", "2022-12-06T10:00:00.000Z", 1)], "2022-12-08T00:00:00+00:00")],
+    )
+
+    with pytest.raises(InputError, match=r"batch b[0-9a-f]{16} was never ingested"):
+        run_pipeline(spark, pipeline_config, inputs=[str(raw)], stages=["stage", "enrich", "model", "check"])
+
+    runs = spark.sql(f"SELECT status, message FROM {db}.etl_runs").collect()
+    assert [run.status for run in runs] == ["failed"] and "never ingested" in runs[0].message
+    result = run_pipeline(spark, pipeline_config, inputs=[str(raw)], stages=["ingest"])
+    later = run_pipeline(
+        spark, pipeline_config, inputs=[str(raw)], stages=["stage", "enrich", "model", "check"]
+    )
+    assert later.batch_id == result.batch_id and later.counts["staged"] == 1 and later.is_reconciled
