@@ -4,7 +4,9 @@ Stock VADER looks up to three words back for a negation or a booster, across sen
 "It doesn't. This is hallucinating again." the "doesn't" flips "hallucinating" to positive. This
 analyzer reads each sentence on its own for those word-level rules, then combines the valences
 exactly as VADER does for the whole text ("but" weighting, punctuation emphasis, normalisation).
-A text with a single sentence gets VADER's own result, unchanged.
+A text with a single sentence gets VADER's own result, unchanged. What VADER decides about the text
+as a whole stays whole: ALL-CAPS words are emphasised only when the text mixes them with other words,
+so a shouted sentence followed by a calm one keeps its emphasis.
 
 Imported only by :mod:`tweets_etl.sentiment.vader`, so vaderSentiment stays optional elsewhere.
 It relies on VADER's documented scoring steps (``sentiment_valence``, ``_but_check``,
@@ -16,7 +18,12 @@ from __future__ import annotations
 import re
 from typing import Dict, List
 
-from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer, SentiText
+from vaderSentiment.vaderSentiment import (
+    BOOSTER_DICT,
+    SentimentIntensityAnalyzer,
+    SentiText,
+    allcap_differential,
+)
 
 # A sentence ends at . ! ? ; followed by a space, or at a line break.
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*")
@@ -30,12 +37,14 @@ class SentenceScopedAnalyzer(SentimentIntensityAnalyzer):
         if len(sentences) < 2:
             return super().polarity_scores(text)
         sentences = [self._emoji_to_words(sentence) for sentence in sentences]
-        words: List[str] = []
+        senti_texts = [SentiText(sentence) for sentence in sentences]
+        words: List[str] = [word for senti_text in senti_texts for word in senti_text.words_and_emoticons]
+        # Caps emphasis depends on the whole text ("I LOVE IT! thanks" mixes caps with other words).
+        is_cap_diff = allcap_differential(words)
         valences: List[float] = []
-        for sentence in sentences:
-            senti_text = SentiText(sentence)
+        for senti_text in senti_texts:
+            senti_text.is_cap_diff = is_cap_diff
             valences.extend(self._sentence_valences(senti_text))
-            words.extend(senti_text.words_and_emoticons)
         valences = self._but_check(words, valences)
         return self.score_valence(valences, " ".join(sentences))
 

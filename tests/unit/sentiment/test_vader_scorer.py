@@ -94,6 +94,18 @@ def test_sentence_scoping_leaves_single_sentences_exactly_as_vader_scores_them()
         assert scoped.score(text) == stock.score(text)
 
 
+@pytest.mark.parametrize(
+    "text", ["I LOVE IT! thanks openai", "THIS IS TERRIBLE. why would they do this", "WOW. so good"]
+)
+def test_sentence_scoping_keeps_caps_emphasis_of_a_shouted_sentence(text):
+    # VADER emphasises ALL-CAPS words when the text mixes them with others: a property of the whole
+    # text, which a fully shouted sentence read on its own would lose. Nothing here crosses a sentence
+    # end, so the scoped and the stock analyzer must agree.
+    stock = with_levers([name for name in LEVERS if name != "sentences"])
+    scoped = with_levers(list(LEVERS))
+    assert scoped.score(text) == stock.score(text)
+
+
 def test_plain_vader_is_vader_as_published():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
