@@ -25,8 +25,9 @@ from vaderSentiment.vaderSentiment import (
     allcap_differential,
 )
 
-# A sentence ends at . ! ? ; followed by a space, or at a line break.
-SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*")
+# A sentence ends at . ! ? ; followed by a space, or at a line break. Two or more dots are a pause, not an
+# end: "not... great" keeps its negation, as in stock VADER.
+SENTENCE_END = re.compile(r"(?<=[!?;])\s+|(?<=[^.]\.)\s+|\s*\n\s*")
 
 
 class SentenceScopedAnalyzer(SentimentIntensityAnalyzer):

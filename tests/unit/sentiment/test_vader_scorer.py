@@ -106,6 +106,18 @@ def test_sentence_scoping_keeps_caps_emphasis_of_a_shouted_sentence(text):
     assert scoped.score(text) == stock.score(text)
 
 
+@pytest.mark.parametrize("text", ["The new update is not... great", "It is not.. good"])
+def test_an_ellipsis_does_not_end_the_sentence_or_the_negation(text):
+    stock = with_levers([name for name in LEVERS if name != "sentences"])
+    scoped = with_levers(list(LEVERS))
+    assert scoped.score(text) == stock.score(text)
+    assert scoped.score(text).compound < 0
+
+
+def test_a_sentence_still_ends_at_one_dot():
+    assert label(with_levers(list(LEVERS)).score("It doesn't. Great job!").compound) == "positive"
+
+
 def test_plain_vader_is_vader_as_published():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
