@@ -159,12 +159,6 @@ _LIKE_VERB_AFTER = frozenset(
         "do",
         "does",
         "did",
-        "don't",
-        "dont",
-        "doesn't",
-        "doesnt",
-        "didn't",
-        "didnt",
         "to",
         "really",
         "actually",
@@ -176,20 +170,70 @@ _LIKE_VERB_AFTER = frozenset(
         "kinda",
     ]
 )
+# After a negation the verb must stay, or VADER has nothing to negate ("I don't like it" is negative).
+# Negated auxiliaries always precede a verb. A bare "not"/"never" does only after a subject, an
+# auxiliary or a modal ("I do not like", "you may never like"); after a copula or alone it is still a
+# comparison ("it's not like it matters", "never like this"). Both lists are words of VADER's NEGATE;
+# its negated copulas ("isn't like that") and pronouns ("looks nothing like") are left out.
+_NEGATED_AUXILIARIES = frozenset(
+    [
+        "don't",
+        "dont",
+        "doesn't",
+        "doesnt",
+        "didn't",
+        "didnt",
+        "won't",
+        "wont",
+        "wouldn't",
+        "wouldnt",
+        "can't",
+        "cant",
+        "cannot",
+        "couldn't",
+        "couldnt",
+        "shouldn't",
+        "shouldnt",
+        "mightn't",
+        "mightnt",
+        "mustn't",
+        "mustnt",
+        "needn't",
+        "neednt",
+        "shan't",
+        "shant",
+        "daren't",
+        "darent",
+        "oughtn't",
+        "oughtnt",
+    ]
+)
+_BARE_NEGATIONS = frozenset(["not", "never", "rarely", "seldom"])
+_MODALS = frozenset(["will", "can", "could", "should", "may", "might", "must", "shall"])
 _LIKE = re.compile(r"(?<![\w'])like(?![\w'])", re.IGNORECASE)
-_PREVIOUS_WORD = re.compile(r"([\w']+) +$")
+_PREVIOUS_WORDS = re.compile(r"(?:([\w']+) +)?([\w']+) +$")
 NOT_A_VERB_LIKE_TOKEN = "like_as"
 
 
 def mark_prepositional_like(text: str) -> str:
-    """``looks like rain`` -> ``looks like_as rain``; ``I like it`` stays (VADER scores the verb)."""
+    """``looks like rain`` -> ``looks like_as rain``; ``I like it``, ``I do not like it`` stay (VADER
+    scores the verb, and negates it)."""
 
     def replace(match: re.Match) -> str:
-        previous = _PREVIOUS_WORD.search(text, 0, match.start())
-        is_verb = previous is not None and previous.group(1).lower() in _LIKE_VERB_AFTER
+        previous = _PREVIOUS_WORDS.search(text, 0, match.start())
+        is_verb = previous is not None and _verb_follows(previous.group(1), previous.group(2))
         return match.group(0) if is_verb else NOT_A_VERB_LIKE_TOKEN
 
     return _LIKE.sub(replace, text)
+
+
+def _verb_follows(before: Optional[str], word: str) -> bool:
+    word = word.lower()
+    if word in _LIKE_VERB_AFTER or word in _NEGATED_AUXILIARIES:
+        return True
+    if word not in _BARE_NEGATIONS or before is None:
+        return False
+    return before.lower() in _LIKE_VERB_AFTER or before.lower() in _MODALS
 
 
 _CENSORED = re.compile(r"(?<![\w*])([A-Za-z]+)([*#@$]+)([A-Za-z]*)(?![\w*])")

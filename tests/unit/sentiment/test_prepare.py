@@ -81,10 +81,29 @@ def test_squeeze_elongations_picks_the_spelling_the_lexicon_knows():
         ("I don't like it", "I don't like it"),
         ("would like to", "would like to"),
         ("likely unlike", "likely unlike"),
+        # After a negation the verb stays, so VADER can negate it.
+        ("I do not like the new update", "I do not like the new update"),
+        ("I really do NOT like this", "I really do NOT like this"),
+        ("we would never like it", "we would never like it"),
+        ("I never like it", "I never like it"),
+        ("you may not like it", "you may not like it"),
+        ("I won't like it", "I won't like it"),
+        ("u cant like that", "u cant like that"),
+        # A negated copula, a pronoun or a lone "not" still compares.
+        ("It's not like it matters", "It's not like_as it matters"),
+        ("it isn't like that", "it isn't like_as that"),
+        ("looks nothing like GPT", "looks nothing like_as GPT"),
+        ("Never like this before", "Never like_as this before"),
     ],
 )
 def test_mark_prepositional_like_keeps_only_the_verb(text, expected):
     assert prepare.mark_prepositional_like(text) == expected
+
+
+def test_negations_that_keep_the_verb_like_are_words_vader_negates():
+    from vaderSentiment.vaderSentiment import NEGATE
+
+    assert set(NEGATE) >= prepare._NEGATED_AUXILIARIES | prepare._BARE_NEGATIONS
 
 
 def test_uncensor_restores_words_of_the_same_shape():

@@ -118,6 +118,16 @@ def test_a_sentence_still_ends_at_one_dot():
     assert label(with_levers(list(LEVERS)).score("It doesn't. Great job!").compound) == "positive"
 
 
+@pytest.mark.parametrize(
+    "text", ["I do not like the new update", "I would never like that", "I really do not like this"]
+)
+def test_a_negated_like_is_negative_as_in_stock_vader(vader, text):
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    stock = SentimentIntensityAnalyzer().polarity_scores(text)["compound"]
+    assert vader.score(text).compound == stock < 0
+
+
 def test_plain_vader_is_vader_as_published():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
