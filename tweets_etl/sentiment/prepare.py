@@ -241,14 +241,23 @@ _CENSORED = re.compile(r"(?<![\w*])([A-Za-z]+)([*#@$]+)([A-Za-z]*)(?![\w*])")
 
 def uncensor(text: str, words: Iterable[str]) -> str:
     """``f***``, ``sh*t``, ``F***ing`` -> the word in ``words`` they spell (same length, same letters
-    where shown), so censored profanity weighs like the word itself."""
+    where shown), so censored profanity weighs like the word itself.
+
+    The case shown is kept, since VADER emphasises ALL-CAPS words: ``SH*T`` -> ``SHIT`` (two or more
+    letters shown, all capitals), ``F***ing`` or ``F***`` -> ``Fucking``/``Fuck`` (one capital is the
+    start of a sentence or a name more often than a shout), anything else lower case."""
     vocabulary = tuple(words)
 
     def restore(match: re.Match) -> str:
         head, stars, tail = match.group(1), match.group(2), match.group(3)
         pattern = re.compile(re.escape(head.lower()) + "[a-z]" * len(stars) + re.escape(tail.lower()))
         found = next((word for word in vocabulary if pattern.fullmatch(word)), None)
-        return found if found is not None else match.group(0)
+        if found is None:
+            return match.group(0)
+        shown = head + tail
+        if len(shown) > 1 and shown.isupper():
+            return found.upper()
+        return found.capitalize() if head[0].isupper() else found
 
     return _CENSORED.sub(restore, text)
 

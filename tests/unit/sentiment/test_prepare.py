@@ -108,8 +108,15 @@ def test_negations_that_keep_the_verb_like_are_words_vader_negates():
 
 def test_uncensor_restores_words_of_the_same_shape():
     words = ("fuck", "fucking", "shit", "ass")
-    assert prepare.uncensor("F*** this, sh*t f**king a**", words) == "fuck this, shit fucking ass"
+    assert prepare.uncensor("F*** this, sh*t f**king a**", words) == "Fuck this, shit fucking ass"
     assert prepare.uncensor("x*y and 5*3 stay", words) == "x*y and 5*3 stay"
+
+
+def test_uncensor_keeps_shouting_in_capitals():
+    words = ("fuck", "fucking", "shit")
+    assert prepare.uncensor("it is SH*T, F***ING slow", words) == "it is SHIT, FUCKING slow"
+    assert prepare.uncensor("Sh*t. F***ing hell", words) == "Shit. Fucking hell"
+    assert prepare.uncensor("sH*t", words) == "shit"
 
 
 def test_emoticons_are_spaced_out_but_not_times_links_or_brackets():

@@ -128,6 +128,11 @@ def test_a_negated_like_is_negative_as_in_stock_vader(vader, text):
     assert vader.score(text).compound == stock < 0
 
 
+def test_censored_shouting_weighs_like_the_shouted_word(vader):
+    assert vader.score("chatgpt is SH*T today") == vader.score("chatgpt is SHIT today")
+    assert vader.score("chatgpt is SH*T today").compound < vader.score("chatgpt is shit today").compound
+
+
 def test_plain_vader_is_vader_as_published():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
