@@ -15,7 +15,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Tuple, Union, get_args, get_origin, get_type_hints
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
@@ -163,11 +163,13 @@ def load_config(
         known = sorted(p.stem for p in directory.glob("*.yaml") if p.stem not in ("base", "taxonomy"))
         raise ConfigError(f"no config for --env {env}: {env_file} is missing (known: {', '.join(known)})")
     _deep_merge(data, _read_yaml(env_file))
-    for key, value in _environment_overrides(environ).items():
-        _set_dotted(data, key, value, source=f"{ENV_PREFIX}{key.upper().replace('.', '__')}")
+    for name, raw in sorted(environ.items()):
+        if name.startswith(ENV_PREFIX) and len(name) > len(ENV_PREFIX):
+            parts = name[len(ENV_PREFIX) :].split("__")
+            _override(data, parts, _yaml_or_text(raw), source=name, fold_case=True)
     for key, value in (overrides or {}).items():
         if value is not None:
-            _set_dotted(data, key, value, source=f"--{key}")
+            _override(data, key.split("."), value, source=f"--set {key}", fold_case=False)
     data["env"] = env
     data["conf_dir"] = str(directory)
     data["var_dir"] = var_dir or environ.get(VAR_DIR_ENV) or data.get("var_dir") or "var"
@@ -236,27 +238,57 @@ def _deep_merge(into: Dict[str, Any], update: Mapping[str, Any]) -> None:
             into[key] = value
 
 
-def _environment_overrides(environ: Mapping[str, str]) -> Dict[str, Any]:
-    overrides = {}
-    for name, raw in environ.items():
-        if name.startswith(ENV_PREFIX) and len(name) > len(ENV_PREFIX):
-            dotted = ".".join(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
-            try:
-                overrides[dotted] = yaml.safe_load(raw) if raw.strip() else ""
-            except yaml.YAMLError:
-                overrides[dotted] = raw
-    return overrides
-
-
-def _set_dotted(data: Dict[str, Any], dotted: str, value: Any, *, source: str) -> None:
-    parts = dotted.split(".")
+def _override(data: Dict[str, Any], parts: List[str], value: Any, *, source: str, fold_case: bool) -> None:
+    """Set one override: ``parts`` is its key split at the dots (``--set``) or at ``__`` (variables)."""
+    path, _ = _override_target(parts, source=source, fold_case=fold_case)
     node = data
-    for part in parts[:-1]:
+    for index, part in enumerate(path[:-1]):
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
-            raise ConfigError(f"{source} sets {dotted}, but {part} is not a section")
+            raise ConfigError(f"{source}: {'.'.join(path[: index + 1])} is a single value, not a section")
         node = child
-    node[parts[-1]] = value
+    node[path[-1]] = value
+
+
+def _override_target(parts: List[str], *, source: str, fold_case: bool) -> Tuple[List[str], Any]:
+    """Where an override goes in the config's data, and the type of the field it sets there.
+
+    Sections and keys are matched to the Config fields, case-insensitively for environment variables
+    (their names are upper case by habit). Once the key reaches a mapping (``spark.conf``), the rest of
+    it is one entry of that mapping, dots and case kept: ``spark.conf.spark.yarn.maxAppAttempts`` and
+    ``TWEETS_ETL__SPARK__CONF__spark__yarn__maxAppAttempts`` both set ``spark.yarn.maxAppAttempts``.
+    A name that is no field is kept as given, for ``_build`` to name as unknown.
+    """
+    kind: Any = Config
+    path: List[str] = []
+    for index, part in enumerate(parts):
+        if dataclasses.is_dataclass(kind):
+            name = part.lower() if fold_case else part
+            hints = get_type_hints(kind)
+            if name not in hints:
+                return [*path, name, *parts[index + 1 :]], None
+            path.append(name)
+            kind = hints[name]
+        elif get_origin(_required(kind)) in (dict, Dict):
+            return [*path, ".".join(parts[index:])], get_args(_required(kind))[1]
+        else:
+            raise ConfigError(f"{source}: {'.'.join(path)} is a single value, not a section")
+    return path, kind
+
+
+def _yaml_or_text(raw: str) -> Any:
+    try:
+        return yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        return raw
+
+
+def _required(kind: Any) -> Any:
+    """``X`` for ``Optional[X]``, else ``kind`` itself."""
+    if get_origin(kind) is Union:
+        options = [arg for arg in get_args(kind) if arg is not type(None)]
+        return options[0] if len(options) == 1 else kind
+    return kind
 
 
 def _build(cls: type, data: Any, *, prefix: str) -> Any:

@@ -165,3 +165,31 @@ def test_the_broadcast_threshold_comes_from_the_session(spark):
         assert broadcast_threshold_bytes(spark) == 4 * 2**20
     finally:
         spark.conf.set("spark.sql.autoBroadcastJoinThreshold", before)
+
+
+def test_a_spark_setting_keeps_its_dotted_case_sensitive_name_from_every_override():
+    """spark.conf keys hold dots and capitals; an override used to split them into nested sections,
+    which became one stringified 'spark' entry and lost the setting."""
+    config = load_config(
+        env="cloudera",
+        conf_dir=CONF,
+        environ={
+            "TWEETS_ETL__SPARK__CONF__spark.yarn.maxAppAttempts": "2",
+            # The form a shell can export: __ between the parts of the Spark key, its case kept.
+            "TWEETS_ETL__SPARK__CONF__spark__kerberos__principal": "etl@EXAMPLE.COM",
+        },
+        overrides={"spark.conf.spark.executor.memory": "8g"},
+    )
+
+    assert config.spark.conf["spark.yarn.maxAppAttempts"] == "2"
+    assert config.spark.conf["spark.kerberos.principal"] == "etl@EXAMPLE.COM"
+    assert config.spark.conf["spark.executor.memory"] == "8g"
+    assert "spark" not in config.spark.conf
+    assert config.spark.conf["spark.executor.cores"] == "2"  # conf/cloudera.yaml's entries stay
+
+
+def test_an_override_below_a_single_value_is_refused_by_name():
+    with pytest.raises(ConfigError, match=r"TWEETS_ETL__SPARK__MASTER__X: spark.master is a single value"):
+        load_config(conf_dir=CONF, environ={"TWEETS_ETL__SPARK__MASTER__X": "1"})
+    with pytest.raises(ConfigError, match=r"unknown config key sprak; did you mean spark\?"):
+        load_config(conf_dir=CONF, environ={}, overrides={"sprak.master": "yarn"})
