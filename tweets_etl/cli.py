@@ -75,14 +75,13 @@ def command_modules() -> List[ModuleType]:
 
 
 def parse_overrides(pairs: Sequence[str]) -> dict:
-    import yaml
-
+    """``--set`` pairs as text; load_config reads each value as the field it sets needs it."""
     overrides = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise TweetsEtlError(f"--set {pair!r} must look like section.key=value")
-        overrides[key.strip()] = yaml.safe_load(value) if value.strip() else ""
+        overrides[key.strip()] = value
     return overrides
 
 

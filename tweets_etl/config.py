@@ -4,6 +4,9 @@ Precedence, lowest first: ``conf/base.yaml`` < ``conf/<env>.yaml`` < ``TWEETS_ET
 environment variables < explicit overrides from the command line. Secrets never live here: tokens,
 passwords and key passphrases are read from the environment by the code that needs them.
 
+An override is text: a text field takes it verbatim, any other field reads it as YAML (``true``, ``4``,
+``[a, b]``). Its key names a field, or an entry of a mapping such as ``spark.conf.spark.executor.memory``.
+
 Bad values fail fast with a :class:`ConfigError` that names the key and says how to fix it.
 """
 
@@ -166,7 +169,7 @@ def load_config(
     for name, raw in sorted(environ.items()):
         if name.startswith(ENV_PREFIX) and len(name) > len(ENV_PREFIX):
             parts = name[len(ENV_PREFIX) :].split("__")
-            _override(data, parts, _yaml_or_text(raw), source=name, fold_case=True)
+            _override(data, parts, raw, source=name, fold_case=True)
     for key, value in (overrides or {}).items():
         if value is not None:
             _override(data, key.split("."), value, source=f"--set {key}", fold_case=False)
@@ -240,7 +243,9 @@ def _deep_merge(into: Dict[str, Any], update: Mapping[str, Any]) -> None:
 
 def _override(data: Dict[str, Any], parts: List[str], value: Any, *, source: str, fold_case: bool) -> None:
     """Set one override: ``parts`` is its key split at the dots (``--set``) or at ``__`` (variables)."""
-    path, _ = _override_target(parts, source=source, fold_case=fold_case)
+    path, kind = _override_target(parts, source=source, fold_case=fold_case)
+    if isinstance(value, str):
+        value = _from_text(value, kind)
     node = data
     for index, part in enumerate(path[:-1]):
         child = node.setdefault(part, {})
@@ -276,11 +281,25 @@ def _override_target(parts: List[str], *, source: str, fold_case: bool) -> Tuple
     return path, kind
 
 
-def _yaml_or_text(raw: str) -> Any:
+def _from_text(text: str, kind: Any) -> Any:
+    """An override's text, read as the field it sets needs it.
+
+    Text fields take it verbatim: a query such as ``#chatgpt lang:en`` or ``chatgpt: good or bad``, a
+    user named ``no``, a Spark setting. Lists of text take ``[a, b]`` or ``a,b``. Everything else (true,
+    4, 2.5, ``{key: value}``) is read as YAML, as the config files are.
+    """
+    required = _required(kind)
+    if kind is None or required is str:
+        return text
+    text_list = get_origin(required) in (tuple, Tuple) and get_args(required)[0] is str
+    if text_list and not text.lstrip().startswith("["):
+        return text
+    if not text.strip():
+        return ""
     try:
-        return yaml.safe_load(raw) if raw.strip() else ""
+        return yaml.safe_load(text)
     except yaml.YAMLError:
-        return raw
+        return text
 
 
 def _required(kind: Any) -> Any:

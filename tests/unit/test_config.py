@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tweets_etl.cli import parse_overrides
 from tweets_etl.config import identifier, load_config
 from tweets_etl.errors import ConfigError
 
@@ -193,3 +194,44 @@ def test_an_override_below_a_single_value_is_refused_by_name():
         load_config(conf_dir=CONF, environ={"TWEETS_ETL__SPARK__MASTER__X": "1"})
     with pytest.raises(ConfigError, match=r"unknown config key sprak; did you mean spark\?"):
         load_config(conf_dir=CONF, environ={}, overrides={"sprak.master": "yarn"})
+
+
+@pytest.mark.parametrize(
+    "key, text",
+    [
+        ("collect.query", "#chatgpt lang:en"),  # YAML reads a leading # as a comment: None
+        ("collect.query", "chatgpt: good or bad"),  # and ': ' as a mapping
+        ("ship.user", "no"),  # and no as false
+        ("ship.host", "2001:db8::1"),
+        ("ship.remote_dir", "0755"),  # YAML 1.1 reads an octal number: 493
+    ],
+)
+def test_text_settings_take_an_override_verbatim(key, text):
+    section, name = key.split(".")
+    variable = f"TWEETS_ETL__{section.upper()}__{name.upper()}"
+
+    from_environment = load_config(conf_dir=CONF, environ={variable: text})
+    from_set = load_config(conf_dir=CONF, environ={}, overrides=parse_overrides([f"{key}={text}"]))
+
+    assert getattr(getattr(from_environment, section), name) == text
+    assert getattr(getattr(from_set, section), name) == text
+
+
+def test_other_settings_read_an_override_as_yaml():
+    config = load_config(
+        conf_dir=CONF,
+        environ={
+            "TWEETS_ETL__PIPELINE__FAIL_ON_GATE": "false",
+            "TWEETS_ETL__SHIP__BACKOFF_SECONDS": "0.5",
+            "TWEETS_ETL__PIPELINE__STAGES": "[ingest, stage]",
+            "TWEETS_ETL__PIPELINE__INPUTS": "hdfs:///raw/a #1,/data/b: c",
+            "TWEETS_ETL__SPARK__CONF__spark.sql.adaptive.enabled": "true",
+        },
+        overrides=parse_overrides(["spark.shuffle_partitions=4", "collect.archive=yes"]),
+    )
+
+    assert config.pipeline.fail_on_gate is False and config.collect.archive is True
+    assert config.ship.backoff_seconds == 0.5 and config.spark.shuffle_partitions == 4
+    assert config.pipeline.stages == ("ingest", "stage")
+    assert config.pipeline.inputs == ("hdfs:///raw/a #1", "/data/b: c")
+    assert config.spark.conf["spark.sql.adaptive.enabled"] == "true"  # Spark's spelling, not Python's True
