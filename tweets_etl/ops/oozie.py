@@ -1,8 +1,9 @@
 """`make oozie-deploy`: stage the Oozie app folder and render its job.properties from conf/ENV.yaml.
 
 The Spark actions get the same settings as `make submit` in YARN cluster mode (``sparkOpts``), with the
-artefacts read from the app folder in HDFS instead of the local dist/. The staged folder mirrors what
-workflow.xml references under ``${appPath}``::
+artefacts read from the app folder in HDFS instead of the local dist/, except the executor archive:
+workflow.xml declares it as each action's ``<archive>`` (see ``EXECUTOR_ARCHIVE``). The staged folder
+mirrors what workflow.xml references under ``${appPath}``::
 
     workflow.xml  coordinator.xml  jobs/*.py  dist/{tweets_etl.zip,executor-env.tar.gz}
     conf/{base.yaml,ENV.yaml[,taxonomy.yaml]}  scripts/land_to_hdfs.sh
@@ -23,7 +24,7 @@ from typing import List, Optional, Sequence
 from tweets_etl.config import Config, load_config
 from tweets_etl.errors import TweetsEtlError
 from tweets_etl.ops import package
-from tweets_etl.ops.submit import SubmitOptions, build_command, config_files
+from tweets_etl.ops.submit import ARCHIVE_ALIAS, SubmitOptions, build_command, config_files
 
 OOZIE_DIR = Path("oozie")
 LAND_SCRIPT = Path("scripts") / "land_to_hdfs.sh"
@@ -31,6 +32,11 @@ APP_PATH = "${appPath}"
 # Set by workflow.xml's <spark> elements or handled by Oozie's credentials, never by spark-opts.
 _OWN_ELEMENTS = ("--master", "--deploy-mode", "--name", "--principal", "--keytab")
 _PLACEHOLDER = re.compile(r"@[A-Z_]+@")
+# Every <spark> action of workflow.xml declares this as its <archive>; spark-opts cannot carry it. Oozie's
+# SparkArgsExtractor takes spark-opts' --files and --archives entries out and rebuilds each one with
+# `new Path(entry).toUri()`, which escapes "#" to "%23": the executors would get no ./environment link.
+# An <archive> goes through `new URI(entry)` instead, which keeps the "#environment" fragment.
+EXECUTOR_ARCHIVE = f"{APP_PATH}/dist/{package.ARCHIVE}#{ARCHIVE_ALIAS}"
 
 
 def spark_opts(config: Config) -> str:
@@ -47,10 +53,16 @@ def spark_opts(config: Config) -> str:
     while index < end:
         flag, value = argv[index], argv[index + 1]
         index += 2
-        if flag in _OWN_ELEMENTS:
+        if flag in _OWN_ELEMENTS or (flag == "--archives" and value == EXECUTOR_ARCHIVE):
             continue
         if flag == "--files":
             value = ",".join(f"{APP_PATH}/conf/{path.name}" for path in config_files(config))
+        if flag in ("--files", "--archives") and "#" in value:
+            raise TweetsEtlError(
+                f"spark-opts cannot carry {flag} {value}: Oozie rebuilds these entries with Hadoop's Path, "
+                "which turns '#' into %23; rename the file, or make it a <file> or <archive> of the Spark "
+                "actions in conf/oozie/workflow.xml"
+            )
         options += [flag, _quote(value)]
     return " ".join(options)
 
