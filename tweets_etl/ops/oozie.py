@@ -37,6 +37,9 @@ _PLACEHOLDER = re.compile(r"@[A-Z_]+@")
 # `new Path(entry).toUri()`, which escapes "#" to "%23": the executors would get no ./environment link.
 # An <archive> goes through `new URI(entry)` instead, which keeps the "#environment" fragment.
 EXECUTOR_ARCHIVE = f"{APP_PATH}/dist/{package.ARCHIVE}#{ARCHIVE_ALIAS}"
+# Oozie 5's SparkOptionsSplitter: a key it unquotes a "value" for, and where it starts a new option.
+_OOZIE_CONF_KEY = re.compile(r"[a-zA-Z0-9.]+")
+_OOZIE_OPTION_START = re.compile(r"--[a-zA-Z0-9.]")
 
 
 def spark_opts(config: Config) -> str:
@@ -63,7 +66,7 @@ def spark_opts(config: Config) -> str:
                 "which turns '#' into %23; rename the file, or make it a <file> or <archive> of the Spark "
                 "actions in conf/oozie/workflow.xml"
             )
-        options += [flag, _quote(value)]
+        options += _spark_opt(flag, value)
     return " ".join(options)
 
 
@@ -129,9 +132,31 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def _quote(value: str) -> str:
-    # Oozie splits spark-opts on spaces but keeps double-quoted values together.
-    return f'"{value}"' if any(char.isspace() for char in value) else value
+def _spark_opt(flag: str, value: str) -> List[str]:
+    """``flag value`` as Oozie's SparkOptionsSplitter must read it back, under every Oozie version in use.
+
+    Oozie 4 splits spark-opts at whitespace outside double quotes and drops every quote. Oozie 5 splits at
+    each ``--option`` (even one inside a value) and drops the quotes of a value only when the whole of
+    ``key="value"`` is quoted, with a key of letters, digits and dots; a quoted ``"key=value"`` keeps its
+    quotes there, so Spark would see a key that starts with '"'. ``--conf key="a b"`` reads as ``key=a b``
+    under both; any other value with whitespace reads differently, so it is refused.
+    """
+    key, equals, setting = value.partition("=")
+    # A --conf value may be a secret: errors name its key only.
+    what = f"--conf {key}" if flag == "--conf" else f"{flag} {value}"
+    if '"' in value or "\n" in value or "\r" in value or _OOZIE_OPTION_START.search(value):
+        raise TweetsEtlError(
+            f"spark-opts cannot carry {what}: Oozie would split it differently from spark-submit "
+            "(double quotes, line breaks and '--' followed by a name cannot be in a value)"
+        )
+    if not any(char.isspace() for char in value):
+        return [flag, value]
+    if flag == "--conf" and equals and _OOZIE_CONF_KEY.fullmatch(key):
+        return [flag, f'{key}="{setting}"']
+    raise TweetsEtlError(
+        f"spark-opts cannot carry {what}: Oozie keeps a value with spaces together only in "
+        '--conf key="value" with a key of letters, digits and dots'
+    )
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -26,7 +26,9 @@ from typing import Dict, List, Tuple
 import pytest
 
 from tweets_etl.config import PIPELINE_STAGES, load_config
+from tweets_etl.errors import TweetsEtlError
 from tweets_etl.ops import oozie
+from tweets_etl.ops.submit import SubmitOptions, build_command
 
 REPO = Path(__file__).resolve().parents[3]
 WORKFLOW = REPO / "conf" / "oozie" / "workflow.xml"
@@ -247,3 +249,66 @@ def test_hadoops_path_is_what_loses_a_link_name_in_spark_opts(uri_check):
 
     assert via_path == "hdfs://nameservice1/apps/x/dist/executor-env.tar.gz%23environment"
     assert fragment == "environment"
+
+
+def config_with(tmp_path: Path, settings: Dict[str, str]):
+    """The cloudera config with more spark.conf settings, from a copy of conf/."""
+    import yaml
+
+    conf = tmp_path / "conf"
+    shutil.copytree(REPO / "conf", conf)
+    env = yaml.safe_load((conf / "cloudera.yaml").read_text())
+    env["spark"]["conf"].update(settings)
+    (conf / "cloudera.yaml").write_text(yaml.safe_dump(env))
+    return load_config(env="cloudera", environ={}, conf_dir=str(conf))
+
+
+def conf_settings(options: List[str]) -> Dict[str, str]:
+    pairs = zip(options[::2], options[1::2])
+    return dict(value.split("=", 1) for flag, value in pairs if flag == "--conf")
+
+
+JAVA_OPTIONS = "-XX:+UseG1GC -XX:MaxGCPauseMillis=200 -Dfile.encoding=UTF-8"
+
+
+@pytest.mark.parametrize("version", sorted(SPLITTERS))
+def test_spark_opts_split_into_the_submit_settings_under_every_oozie_version(tmp_path, version):
+    config = config_with(
+        tmp_path,
+        {"spark.executor.extraJavaOptions": JAVA_OPTIONS, "spark.driver.extraJavaOptions": "-Xss4m -Dx=y"},
+    )
+    submit = build_command(
+        config, SubmitOptions(dist=Path("${appPath}") / "dist", deploy_mode="cluster"), environ={}
+    )
+    wanted = conf_settings(list(submit.argv[1 : submit.argv.index(str(submit.script))]))
+
+    options = SPLITTERS[version](oozie.spark_opts(config))
+
+    # Pairs of flag and value, every setting exactly as spark-submit gets it from `make submit`.
+    assert all(flag.startswith("--") for flag in options[::2]), options
+    assert conf_settings(options) == wanted
+    assert wanted["spark.executor.extraJavaOptions"] == JAVA_OPTIONS
+    assert options[options.index("--py-files") + 1] == "${appPath}/dist/tweets_etl.zip"
+    assert options[options.index("--queue") + 1] == "default"
+
+
+@pytest.mark.parametrize(
+    "settings, refused",
+    [
+        # Oozie 5 unquotes only a key of letters, digits and dots; Oozie 4 splits the unquoted value.
+        ({"spark.yarn.appMasterEnv.JAVA_OPTS": "-Xmx1g -Xss4m"}, "--conf spark.yarn.appMasterEnv.JAVA_OPTS"),
+        ({"spark.executor.extraJavaOptions": '-Dname="a b"'}, "--conf spark.executor.extraJavaOptions"),
+        # Oozie 5 starts an option at any "--name", even inside a value.
+        ({"spark.driver.extraJavaOptions": "-Dflag=--verbose"}, "--conf spark.driver.extraJavaOptions"),
+        ({"spark.yarn.queue": "root.etl team"}, "--queue root.etl team"),
+    ],
+)
+def test_spark_opts_refuse_a_value_oozie_cannot_carry_without_showing_a_setting(tmp_path, settings, refused):
+    config = config_with(tmp_path, settings)
+
+    with pytest.raises(TweetsEtlError, match="spark-opts cannot carry") as error:
+        oozie.spark_opts(config)
+
+    assert refused in str(error.value)
+    if refused.startswith("--conf"):
+        assert next(iter(settings.values())) not in str(error.value)
