@@ -188,6 +188,10 @@ def validate(config: Config) -> None:
     _one_of(config.warehouse.metastore, ("embedded", "cluster"), "warehouse.metastore")
     _one_of(config.ship.transport, ("local", "sftp"), "ship.transport")
     _one_of(config.sentiment.backend, ("vader", "transformer"), "sentiment.backend")
+    if not config.pipeline.stages:
+        raise ConfigError(
+            f"pipeline.stages is empty; list the stages to run from {', '.join(PIPELINE_STAGES)}"
+        )
     for stage in config.pipeline.stages:
         _one_of(stage, PIPELINE_STAGES, "pipeline.stages")
     _at_least(config.spark.shuffle_partitions, 1, "spark.shuffle_partitions")

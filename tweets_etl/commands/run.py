@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import Optional
 
 from tweets_etl.config import PIPELINE_STAGES, Config
 from tweets_etl.errors import ConfigError
@@ -28,11 +29,19 @@ def register(subparsers, parents) -> None:
     parser.add_argument("--input", nargs="+", default=[], metavar="PATH", help="raw files or folders")
     parser.add_argument(
         "--stages",
-        default=",".join(PIPELINE_STAGES),
-        help="comma-separated stages to run, in pipeline order",
+        metavar="STAGE,...",
+        help=f"comma-separated stages to run, in pipeline order, from {','.join(PIPELINE_STAGES)} "
+        "(default: pipeline.stages in the config: all five in conf/base.yaml)",
     )
     parser.add_argument("--sample", action="store_true", help="use the bundled sample even if inputs exist")
     parser.set_defaults(handler=handle)
+
+
+def stages_to_run(option: Optional[str], config: Config) -> list:
+    """The stages --stages names, else the config's pipeline.stages (validated when it was loaded)."""
+    if option is None:
+        return list(config.pipeline.stages)
+    return parse_stages(option)
 
 
 def parse_stages(text: str) -> list:
@@ -66,7 +75,7 @@ def handle(args, config: Config) -> int:
     from tweets_etl.spark import build_spark
     from tweets_etl.summary import run_summary
 
-    stages = parse_stages(args.stages)
+    stages = stages_to_run(args.stages, config)
     inputs = choose_inputs(config, args.input, args.sample)
     spark = build_spark(config)
     try:
