@@ -7,7 +7,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CLI := $(VENV)/bin/tweets-etl
 ENV ?= local
-VAR_DIR ?= var
+# All runtime data: VAR_DIR=DIR, else $TWEETS_ETL_VAR_DIR (as tweets-etl reads it), else var.
+VAR_DIR ?= $(or $(TWEETS_ETL_VAR_DIR),var)
+VAR_DIR := $(VAR_DIR)
 PYTEST_ARGS ?=
 STAMP := $(VENV)/.installed
 
