@@ -30,7 +30,10 @@ COLLECT = ["tweepy>=4.14,<5", "tqdm>=4.64"]
 SHIP = ["paramiko>=3.5,<6", "tqdm>=4.64"]
 LOCAL = ["pyspark>=3.5,<3.6", *PIPELINE]
 NOTEBOOK = ["nbclient>=0.8", "nbformat>=5.7", "ipykernel>=6.0", "matplotlib>=3.5"]
-TEST = ["pytest>=7.4", "chispa>=0.10", "ruff>=0.6", "responses>=0.23", "lxml>=4.9", "venv-pack>=0.2"]
+# make package and make submit read setup.py's requirements with setuptools (tweets_etl/ops/package.py),
+# which Python 3.12+ venvs do not have, and pack the executor venv with venv-pack.
+OPS = ["setuptools>=61", "venv-pack>=0.2"]
+TEST = ["pytest>=7.4", "chispa>=0.10", "ruff>=0.6", "responses>=0.23", "lxml>=4.9", *OPS]
 DEV = sorted({*LOCAL, *COLLECT, *SHIP, *NOTEBOOK, *TEST})
 
 setup(

@@ -56,7 +56,14 @@ _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 def setup_requirements(setup_py: Path, extras: Sequence[str]) -> List[str]:
     """``install_requires`` plus the named extras, read from setup.py without building anything."""
-    import setuptools
+    try:
+        import setuptools
+    except ImportError:
+        # Python 3.12+ venvs come without setuptools; the dev extra installs it for these tools.
+        raise TweetsEtlError(
+            f"reading the requirements in {setup_py} needs setuptools, which {sys.executable} lacks; "
+            "run `make install` (the dev extra has it) or `pip install setuptools`"
+        ) from None
 
     captured: Dict[str, Any] = {}
     original = setuptools.setup

@@ -118,3 +118,31 @@ def test_code_only_package_refreshes_the_zip_and_jobs(tmp_path):
 def test_a_missing_build_python_is_one_sentence():
     with pytest.raises(TweetsEtlError, match="set PACKAGE_PYTHON to the Python the cluster nodes have"):
         package.python_info("/nonexistent/python3.9")
+
+
+def test_the_dev_extra_brings_setuptools_which_reading_setup_py_needs():
+    dev = package.setup_requirements(REPO / "setup.py", ["dev"])
+
+    assert [req for req in dev if req.startswith("setuptools")], dev
+
+
+def test_reading_setup_py_without_setuptools_says_how_to_get_it(tmp_path):
+    """A venv of Python 3.12+ has no setuptools; here a venv made without pip has none either."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True)
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from tweets_etl.ops import package; from tweets_etl.errors import TweetsEtlError\n"
+        "try: package.executor_requirements(package.REPO / 'setup.py')\n"
+        "except TweetsEtlError as error: print(error)"
+    )
+
+    result = subprocess.run(
+        [str(tmp_path / "venv" / "bin" / "python"), "-I", "-c", probe, str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"reading the requirements in {REPO / 'setup.py'} needs setuptools")
+    assert "run `make install`" in result.stdout
