@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import List, Optional, Sequence
 
@@ -37,6 +38,10 @@ _PLACEHOLDER = re.compile(r"@[A-Z_]+@")
 # `new Path(entry).toUri()`, which escapes "#" to "%23": the executors would get no ./environment link.
 # An <archive> goes through `new URI(entry)` instead, which keeps the "#environment" fragment.
 EXECUTOR_ARCHIVE = f"{APP_PATH}/dist/{package.ARCHIVE}#{ARCHIVE_ALIAS}"
+# startTime in job.properties: a time of day (the next one after the deploy) or a date and time (kept).
+_START_LINE = re.compile(r"^startTime=(.*)$", re.MULTILINE)
+_TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])Z")
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z")
 # Oozie 5's SparkOptionsSplitter: a key it unquotes a "value" for, and where it starts a new option.
 _OOZIE_CONF_KEY = re.compile(r"[a-zA-Z0-9.]+")
 _OOZIE_OPTION_START = re.compile(r"--[a-zA-Z0-9.]")
@@ -70,8 +75,8 @@ def spark_opts(config: Config) -> str:
     return " ".join(options)
 
 
-def render_properties(template: str, *, config: Config, app_dir: str) -> str:
-    """Fill the @...@ placeholders of conf/oozie/job.properties."""
+def render_properties(template: str, *, config: Config, app_dir: str, now: Optional[datetime] = None) -> str:
+    """Fill the @...@ placeholders of conf/oozie/job.properties and date a time-of-day startTime."""
     queue = config.spark.conf.get("spark.yarn.queue", "default")
     values = {"@ENV@": config.env, "@APP_DIR@": app_dir, "@QUEUE@": queue, "@SPARK_OPTS@": spark_opts(config)}
     for placeholder, value in values.items():
@@ -81,7 +86,28 @@ def render_properties(template: str, *, config: Config, app_dir: str) -> str:
         raise TweetsEtlError(
             f"job.properties has a placeholder {left.group(0)} that make oozie-deploy cannot fill"
         )
-    return template
+    return _START_LINE.sub(lambda line: f"startTime={first_start(line.group(1), now)}", template)
+
+
+def first_start(value: str, now: Optional[datetime] = None) -> str:
+    """The coordinator's start: ``HH:MMZ`` becomes the next such UTC time after ``now``, so a new coordinator
+    runs no past days (Oozie runs one action per day from start, even before the submission); a full
+    ``yyyy-MM-ddTHH:MMZ`` is a deliberate backfill and stays."""
+    value = value.strip()
+    if _DATE_TIME.fullmatch(value):
+        return value
+    time_of_day = _TIME_OF_DAY.fullmatch(value)
+    if not time_of_day:
+        raise TweetsEtlError(
+            f"job.properties has startTime={value}; give a UTC time of day such as 02:00Z (the first run is "
+            "the next one after make oozie-deploy) or, to backfill, a date and time such as 2024-05-01T02:00Z"
+        )
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    hour, minute = int(time_of_day.group(1)), int(time_of_day.group(2))
+    start = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if start <= now:
+        start += timedelta(days=1)
+    return start.strftime("%Y-%m-%dT%H:%MZ")
 
 
 def day_properties(properties: str) -> str:
@@ -115,11 +141,13 @@ def stage_app(out: Path, *, config: Config, dist: Path, repo: Path = package.REP
     return app
 
 
-def deploy_files(config: Config, *, dist: Path, app_dir: str, out: Path) -> Path:
+def deploy_files(
+    config: Config, *, dist: Path, app_dir: str, out: Path, now: Optional[datetime] = None
+) -> Path:
     """Stage the app and write out/job.properties and out/day.properties."""
     app = stage_app(out, config=config, dist=dist)
     template = (Path(config.conf_dir) / OOZIE_DIR / "job.properties").read_text(encoding="utf-8")
-    properties = render_properties(template, config=config, app_dir=app_dir)
+    properties = render_properties(template, config=config, app_dir=app_dir, now=now)
     (out / "job.properties").write_text(properties, encoding="utf-8")
     (out / "day.properties").write_text(day_properties(properties), encoding="utf-8")
     return app
@@ -174,6 +202,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"oozie: error: {error}", file=sys.stderr)
         return error.exit_code
     print(f"oozie: staged {app} and {args.out / 'job.properties'} for {args.app_dir}", file=sys.stderr)
+    start = _START_LINE.search((args.out / "job.properties").read_text(encoding="utf-8"))
+    if start:
+        first = datetime.strptime(start.group(1).strip(), "%Y-%m-%dT%H:%MZ").replace(tzinfo=timezone.utc)
+        if first > datetime.now(timezone.utc):
+            when = "start it before then, or deploy again, or Oozie also runs the days it missed"
+        else:
+            when = "a backfill: Oozie runs every day since then, oldest first"
+        print(f"oozie: the coordinator's first run is {start.group(1)} (startTime); {when}", file=sys.stderr)
     return 0
 
 

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -149,6 +150,63 @@ def test_job_properties_carry_the_submit_settings_of_the_env(dist, tmp_path):
     assert "oozie.wf.application.path=${appPath}" in day and "oozie.coord.application.path" not in day
 
 
+def coordinator_start(out: Path) -> str:
+    [line] = [
+        line for line in (out / "job.properties").read_text().splitlines() if line.startswith("startTime=")
+    ]
+    return line.split("=", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "now, first",
+    [
+        # Deployed during the day: the first run is tomorrow's 02:00, never a day in the past.
+        (datetime(2025, 3, 10, 14, 30, tzinfo=timezone.utc), "2025-03-11T02:00Z"),
+        (datetime(2025, 3, 10, 1, 59, tzinfo=timezone.utc), "2025-03-10T02:00Z"),
+        (datetime(2025, 3, 10, 2, 0, tzinfo=timezone.utc), "2025-03-11T02:00Z"),
+        (datetime(2025, 12, 31, 23, 0, tzinfo=timezone.utc), "2026-01-01T02:00Z"),
+    ],
+)
+def test_the_coordinator_starts_at_the_next_0200_utc_after_the_deploy(dist, tmp_path, now, first):
+    config = load_config(env="cloudera", environ={}, conf_dir=str(REPO / "conf"))
+
+    oozie.deploy_files(config, dist=dist, app_dir="/apps/x", out=tmp_path / "out", now=now)
+
+    assert coordinator_start(tmp_path / "out") == first
+
+
+def test_a_deploy_now_schedules_no_past_day(dist, tmp_path):
+    config = load_config(env="cloudera", environ={}, conf_dir=str(REPO / "conf"))
+    before = datetime.now(timezone.utc)
+
+    oozie.deploy_files(config, dist=dist, app_dir="/apps/x", out=tmp_path / "out")
+
+    start = datetime.strptime(coordinator_start(tmp_path / "out"), "%Y-%m-%dT%H:%MZ").replace(
+        tzinfo=timezone.utc
+    )
+    assert before < start <= before + timedelta(days=1)
+
+
+def test_a_start_date_in_job_properties_is_a_deliberate_backfill_and_stays(tmp_path):
+    config = load_config(env="cloudera", environ={}, conf_dir=str(REPO / "conf"))
+    template = (
+        (OOZIE_CONF / "job.properties").read_text().replace("startTime=02:00Z", "startTime=2024-05-01T02:00Z")
+    )
+
+    properties = oozie.render_properties(template, config=config, app_dir="/apps/x")
+
+    assert "\nstartTime=2024-05-01T02:00Z\n" in properties
+
+
+@pytest.mark.parametrize("value", ["2am", "24:00Z", "02:00", "2024-05-01"])
+def test_a_start_time_oozie_cannot_read_is_refused(value):
+    config = load_config(env="cloudera", environ={}, conf_dir=str(REPO / "conf"))
+    template = (OOZIE_CONF / "job.properties").read_text().replace("startTime=02:00Z", f"startTime={value}")
+
+    with pytest.raises(TweetsEtlError, match=f"startTime={value}; give a UTC time of day"):
+        oozie.render_properties(template, config=config, app_dir="/apps/x")
+
+
 def test_deploy_refuses_a_config_file_whose_name_oozie_would_mangle(tmp_path):
     conf = tmp_path / "conf"
     shutil.copytree(REPO / "conf", conf)
@@ -208,3 +266,4 @@ def test_make_oozie_deploy_puts_the_app_with_the_hdfs_command(dist, tmp_path):
     assert calls[0] == "-mkdir -p /user/etl/apps/tweets-etl"
     assert all(call.startswith("-put -f ") for call in calls[1:])
     assert f"-config {dist}/oozie/job.properties -run" in result.stdout
+    assert "oozie: the coordinator's first run is 20" in result.stderr
