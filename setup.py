@@ -12,8 +12,13 @@ Extras keep each box lean:
 from pathlib import Path
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).parent
+CONF = ROOT / "conf"
+# What the configuration needs when tweets-etl runs with no conf/ folder at hand (an installed package run
+# from cron): every conf/*.yaml (base, environments, taxonomy) and Spark's logging setup.
+PACKAGED_CONF = ("*.yaml", "spark/log4j2.properties")
 VERSION = {}
 exec((ROOT / "tweets_etl" / "__init__.py").read_text(encoding="utf-8"), VERSION)
 
@@ -36,6 +41,24 @@ OPS = ["setuptools>=61", "venv-pack>=0.2"]
 TEST = ["pytest>=7.4", "chispa>=0.10", "ruff>=0.6", "responses>=0.23", "lxml>=4.9", *OPS]
 DEV = sorted({*LOCAL, *COLLECT, *SHIP, *NOTEBOOK, *TEST})
 
+
+class BuildPyWithConf(build_py):
+    """Copy conf/ into the built package as tweets_etl/conf, the last place find_conf_dir looks.
+
+    conf/ stays the only copy in the repo; an editable install reads it in place instead.
+    """
+
+    def run(self):
+        super().run()
+        if getattr(self, "editable_mode", False):
+            return
+        for pattern in PACKAGED_CONF:
+            for source in sorted(CONF.glob(pattern)):
+                target = Path(self.build_lib, "tweets_etl", "conf", source.relative_to(CONF))
+                self.mkpath(str(target.parent))
+                self.copy_file(str(source), str(target))
+
+
 setup(
     name="tweets-etl",
     version=VERSION["__version__"],
@@ -56,6 +79,7 @@ setup(
         "dev": DEV,
     },
     entry_points={"console_scripts": ["tweets-etl=tweets_etl.cli:main"]},
+    cmdclass={"build_py": BuildPyWithConf},
     classifiers=[
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3.9",

@@ -132,9 +132,12 @@ class Config:
 
 
 def find_conf_dir(explicit: Optional[str] = None) -> Path:
-    """Find base.yaml: explicit, $TWEETS_ETL_CONF_DIR, ./conf, . (spark-submit --files), the repo."""
+    """Find base.yaml: explicit, $TWEETS_ETL_CONF_DIR, ./conf, . (spark-submit --files), the source
+    checkout's conf/, and last the copy of it an installed package carries (tweets_etl/conf, see setup.py).
+    """
     candidates = [explicit, os.environ.get(CONF_DIR_ENV), "conf", "."]
-    candidates.append(str(Path(__file__).resolve().parents[1] / "conf"))
+    package = Path(__file__).resolve().parent
+    candidates += [str(package.parent / "conf"), str(package / "conf")]
     for candidate in candidates:
         if candidate and (Path(candidate) / "base.yaml").is_file():
             return Path(candidate).resolve()
