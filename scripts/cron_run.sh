@@ -11,13 +11,40 @@
 #            a header and footer); latest.log points at the newest; logs older than --keep-days (30) go.
 # - exit:    COMMAND's exit code. On failure, one line and the log's last lines go to stderr (cron mail).
 # - secrets: --env-file FILE (KEY=VALUE lines, outside the repo, mode 600) is read before COMMAND runs,
-#            e.g. X_BEARER_TOKEN for collect; nothing from it is printed.
+#            e.g. X_BEARER_TOKEN for collect; nothing from it is printed. It is read literally, never run
+#            as shell code: blank lines and lines starting with # are skipped, "export " before KEY is
+#            allowed, KEY is letters, digits and _ (not first a digit), the value is everything after the
+#            first = with a trailing CR dropped and one pair of quotes around the whole value removed;
+#            nothing in it is expanded ($, `, \ and spaces stay as written). Any other line stops the run
+#            with exit 78, naming the line's number, never its text.
 # VAR_DIR is --var-dir, else $TWEETS_ETL_VAR_DIR, else ./var.
 set -uo pipefail
 
 usage() {
   sed -n '4p' "$0" | sed 's/^# *//' >&2
   exit 64
+}
+
+# read_env_file FILE: fill env_pairs with its KEY=VALUE lines as the header describes; 1 after a bad line.
+# COMMAND gets them through env(1), so a KEY can never change this script's own variables.
+env_pairs=()
+read_env_file() {
+  local file=$1 line key value number=0
+  while IFS= read -r line || [ -n "$line" ]; do
+    number=$((number + 1))
+    line=${line%$'\r'}
+    line=${line#"${line%%[![:space:]]*}"}
+    case "$line" in '' | '#'*) continue ;; esac
+    case "$line" in 'export '*) line=${line#export }; line=${line#"${line%%[![:space:]]*}"} ;; esac
+    key=${line%%=*}
+    if [ "$key" = "$line" ] || ! [[ "$key" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]]; then
+      echo "cron_run: --env-file $file line $number is not KEY=VALUE (KEY: letters, digits and _)" >&2
+      return 1
+    fi
+    value=${line#*=}
+    case "$value" in \"*\" | \'*\') value=${value:1:${#value}-2} ;; esac
+    env_pairs+=("$key=$value")
+  done <"$file"
 }
 
 timeout_seconds=3600
@@ -41,6 +68,8 @@ name=${1:-}
 shift 2
 case "$name" in *[!A-Za-z0-9_.-]*) echo "cron_run: NAME must be letters, digits, . _ -" >&2; exit 64 ;; esac
 case "$timeout_seconds" in ''|*[!0-9]*) echo "cron_run: --timeout needs whole seconds" >&2; exit 64 ;; esac
+# env(1) would take a first word with "=" in it for one more variable.
+case "$1" in *=*) echo "cron_run: COMMAND cannot start with a word containing =" >&2; exit 64 ;; esac
 
 lock_dir="$var_dir/locks"
 log_dir="$var_dir/logs/cron/$name"
@@ -60,10 +89,7 @@ if [ -n "$env_file" ]; then
   if [ -n "$(find "$env_file" -perm /077 2>/dev/null)" ]; then
     echo "cron_run: warning: $env_file is readable by others; chmod 600 it" >&2
   fi
-  set -a
-  # shellcheck disable=SC1090
-  . "$env_file"
-  set +a
+  read_env_file "$env_file" || exit 78
 fi
 
 started=$(date -u +%s)
@@ -74,7 +100,8 @@ log="$log_dir/$name-$(date -u +%Y%m%dT%H%M%SZ)-$$.log"
 } >"$log"
 ln -sfn "$(basename "$log")" "$log_dir/latest.log"
 
-timeout --kill-after=60 "$timeout_seconds" "$@" >>"$log" 2>&1 </dev/null
+# ${a[@]+...}: bash 4.2 (RHEL 7) calls an empty array unbound under set -u.
+timeout --kill-after=60 "$timeout_seconds" env ${env_pairs[@]+"${env_pairs[@]}"} "$@" >>"$log" 2>&1 </dev/null
 status=$?
 elapsed=$(( $(date -u +%s) - started ))
 echo "# cron_run $name: end $(date -u +%FT%TZ), exit $status after ${elapsed}s" >>"$log"

@@ -96,6 +96,85 @@ def test_env_file_values_reach_the_command_without_being_printed(tmp_path):
     assert "not-a-real-token-123" not in log.read_text() + result.stderr
 
 
+# What people put in secrets: shell metacharacters, spaces, quotes, a Windows line end.
+LITERAL_VALUES = {
+    "X_BEARER_TOKEN": "s3cr$et&x",
+    "TWEETS_ETL_SFTP_PASSWORD": "p@ss w0rd",
+    "TICKS": "a`id`b",
+    "SUBST": "$(touch pwned)",
+    "EQUALS": "a=b==",
+    "BACKSLASH": "C:\\temp\\new",
+    "QUOTED": "two words",
+    "SINGLE": "it's $HOME",
+    "EMPTY": "",
+    "EXPORTED": "yes",
+}
+ENV_FILE = (
+    "# secrets for tweets-etl\n"
+    "\n"
+    "X_BEARER_TOKEN=s3cr$et&x\n"
+    "TWEETS_ETL_SFTP_PASSWORD=p@ss w0rd\r\n"
+    "   TICKS=a`id`b\n"
+    "SUBST=$(touch pwned)\n"
+    "EQUALS=a=b==\n"
+    "BACKSLASH=C:\\temp\\new\n"
+    'QUOTED="two words"\n'
+    "SINGLE='it's $HOME'\n"
+    "  # an indented comment\n"
+    "EMPTY=\n"
+    "export EXPORTED=yes"  # no newline at the end
+)
+
+
+def test_env_file_values_are_read_literally_never_run(tmp_path):
+    secrets = tmp_path / "secrets.env"
+    secrets.write_bytes(ENV_FILE.encode())
+    os.chmod(secrets, 0o600)
+    out = tmp_path / "values"
+    names = " ".join(f'"${{{name}-unset}}"' for name in LITERAL_VALUES)
+    dump = f"cd {tmp_path} && printf '%s\\0' {names} > {out}"
+
+    result = cron_run(tmp_path, "--env-file", str(secrets), "collect", "--", "bash", "-c", dump)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    values = out.read_bytes().decode().split("\0")[:-1]
+    assert dict(zip(LITERAL_VALUES, values)) == LITERAL_VALUES
+    assert not (tmp_path / "pwned").exists()
+    [log] = run_logs(tmp_path, "collect")
+    assert "s3cr" not in log.read_text() and "w0rd" not in log.read_text()
+
+
+def test_env_file_keys_cannot_change_cron_runs_own_settings(tmp_path):
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text(f"timeout_seconds=1\nlog_dir={tmp_path / 'elsewhere'}\nname=other\n")
+    os.chmod(secrets, 0o600)
+
+    result = cron_run(tmp_path, "--env-file", str(secrets), "ship", "--", "sleep", "2")
+
+    assert result.returncode == 0, result.stderr
+    assert len(run_logs(tmp_path, "ship")) == 1 and not (tmp_path / "elsewhere").exists()
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["p@ss w0rd", "1KEY=x", "MY KEY=x", "=x", "KEY-NAME=x", "export", "echo $(id)"],
+)
+def test_a_line_that_is_not_key_value_stops_the_run_without_showing_it(tmp_path, line):
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text(f"A=1\n# fine\n{line}\nB=2\n")
+    os.chmod(secrets, 0o600)
+
+    result = cron_run(tmp_path, "--env-file", str(secrets), "collect", "--", "touch", str(tmp_path / "ran"))
+
+    assert result.returncode == 78
+    assert (
+        result.stderr
+        == f"cron_run: --env-file {secrets} line 3 is not KEY=VALUE (KEY: letters, digits and _)\n"
+    )
+    assert not (tmp_path / "ran").exists()
+
+
 def test_a_world_readable_env_file_is_warned_about(tmp_path):
     secrets = tmp_path / "secrets.env"
     secrets.write_text("A=1\n")
@@ -116,6 +195,7 @@ def test_a_world_readable_env_file_is_warned_about(tmp_path):
         ["collect", "true"],
         ["bad name", "--", "true"],
         ["--timeout", "x", "a", "--", "true"],
+        ["collect", "--", "A=1", "true"],  # env(1) would take it for a variable
     ],
 )
 def test_bad_usage_exits_64_without_running_anything(tmp_path, args):
