@@ -35,16 +35,28 @@ def common_options() -> argparse.ArgumentParser:
     """Options every sub-command takes: where config comes from and where runtime data goes."""
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("common options")
-    group.add_argument("--env", help="config environment: conf/ENV.yaml over conf/base.yaml (default: local)")
-    group.add_argument("--var-dir", help="folder for all runtime data (default: var, or $TWEETS_ETL_VAR_DIR)")
-    group.add_argument("--conf-dir", help="folder with base.yaml and ENV.yaml (default: ./conf)")
+    # argparse states no default here: each help says where the value comes from when the option is left out.
+    group.add_argument(
+        "--env",
+        help="config environment: conf/ENV.yaml over conf/base.yaml (default: $TWEETS_ETL_ENV, else local)",
+    )
+    group.add_argument(
+        "--var-dir",
+        help="folder for all runtime data (default: $TWEETS_ETL_VAR_DIR, else the config's var_dir: var)",
+    )
+    group.add_argument(
+        "--conf-dir",
+        help="folder with base.yaml and ENV.yaml (default: $TWEETS_ETL_CONF_DIR, else the first of ./conf, "
+        ". and the package's own conf/ that holds base.yaml)",
+    )
     group.add_argument(
         "--set",
         dest="config_set",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override one config key, e.g. --set spark.shuffle_partitions=4 (repeatable)",
+        help="override one config key, e.g. --set spark.shuffle_partitions=4 or "
+        "--set spark.conf.spark.executor.memory=8g (repeatable)",
     )
     group.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     group.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")

@@ -53,3 +53,48 @@ def test_config_error_is_one_sentence(capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert err.count("\n") == 0 and "warehouse.database" in err and "Traceback" not in err
+
+
+def _option_helps(help_text: str) -> dict:
+    """Each option's whole help text on one line, keyed by its first flag (``--env``, ``-v``)."""
+    options, current = {}, None
+    for line in help_text.splitlines():
+        if re.match(r"^  -", line):
+            current = line.split()[0].rstrip(",")
+            options[current] = line
+        elif current and line.startswith("   "):
+            options[current] += " " + line.strip()
+        else:
+            current = None
+    return {name: " ".join(text.split()) for name, text in options.items()}
+
+
+def _help_pages():
+    from tweets_etl.ops import package, submit
+
+    for name, command in build_parser()._subparsers._group_actions[0].choices.items():
+        yield f"tweets-etl {name}", command.format_help()
+    yield "make package", package.build_parser().format_help()
+    yield "make submit", submit.build_parser().format_help()
+
+
+@pytest.mark.parametrize(("page", "help_text"), list(_help_pages()), ids=lambda value: str(value)[:30])
+def test_each_option_states_its_default_once_and_never_as_a_python_value(page, help_text):
+    """run's ArgumentDefaultsHelpFormatter added '(default: None)' after the hand-written defaults."""
+    for text in _option_helps(help_text).values():
+        assert text.count("default") <= 1, (page, text)
+        assert not re.search(r"default: (None|False|True|0|\[\])\)", text), (page, text)
+
+
+def test_the_common_defaults_say_where_the_value_comes_from(tmp_path):
+    from tweets_etl.config import load_config
+
+    helps = _option_helps(build_parser()._subparsers._group_actions[0].choices["run"].format_help())
+    conf = str(REPO / "conf")
+
+    assert helps["--env"].endswith("(default: $TWEETS_ETL_ENV, else local)")
+    assert load_config(conf_dir=conf, environ={"TWEETS_ETL_ENV": "cloudera"}).env == "cloudera"
+    assert load_config(conf_dir=conf, environ={}).env == "local"
+    assert helps["--var-dir"].endswith("(default: $TWEETS_ETL_VAR_DIR, else the config's var_dir: var)")
+    assert load_config(conf_dir=conf, environ={"TWEETS_ETL_VAR_DIR": str(tmp_path)}).var_path == tmp_path
+    assert load_config(conf_dir=conf, environ={"TWEETS_ETL__VAR_DIR": str(tmp_path)}).var_path == tmp_path

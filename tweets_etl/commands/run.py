@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 from typing import Optional
@@ -24,9 +23,14 @@ def register(subparsers, parents) -> None:
             "pipeline.inputs, then VAR_DIR/landing; when those hold no raw files, the bundled sample "
             "is generated and used, so a fresh clone runs end to end."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--input", nargs="+", default=[], metavar="PATH", help="raw files or folders")
+    parser.add_argument(
+        "--input",
+        nargs="+",
+        default=[],
+        metavar="PATH",
+        help="raw files or folders (default: pipeline.inputs, then VAR_DIR/landing, else the bundled sample)",
+    )
     parser.add_argument(
         "--stages",
         metavar="STAGE,...",

@@ -291,7 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--python",
         default=os.environ.get("PACKAGE_PYTHON") or "python3",
-        help="the Python the archive is built with; must match the nodes' Python (default: python3)",
+        help="the Python the archive is built with; must match the nodes' Python "
+        "(default: $PACKAGE_PYTHON, else python3)",
     )
     parser.add_argument("--python-prefix", help="where the nodes' Python lives, e.g. /usr (venv-pack)")
     parser.add_argument("--force", action="store_true", help="rebuild the archive even if it is up to date")

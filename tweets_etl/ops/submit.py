@@ -356,20 +356,35 @@ def build_parser() -> argparse.ArgumentParser:
         prog="submit",
         description="spark-submit one tweets-etl job with the master, deploy mode, queue, sizing and "
         "Kerberos settings of conf/ENV.yaml, shipping dist/ (see `make package`).",
-        epilog="Anything after -- goes to the job, e.g. -- --batch-id 2024-05-01 --input hdfs:///raw/x",
+        epilog="Anything after -- goes to the job, which takes the options of `tweets-etl run` (--input, "
+        "--stages, --sample, --set), e.g. -- --input hdfs:///data/tweets_etl/raw/landed_date=2024-05-01",
     )
-    parser.add_argument("--env", help="config environment: conf/ENV.yaml (default: local)")
-    parser.add_argument("--var-dir", help="runtime data folder (client mode only; default: var)")
-    parser.add_argument("--conf-dir", help="folder with base.yaml and ENV.yaml (default: ./conf)")
+    parser.add_argument(
+        "--env", help="config environment: conf/ENV.yaml (default: $TWEETS_ETL_ENV, else local)"
+    )
+    parser.add_argument(
+        "--var-dir",
+        help="runtime data folder, for client mode only (default: $TWEETS_ETL_VAR_DIR, else the config's "
+        "var_dir: var)",
+    )
+    parser.add_argument(
+        "--conf-dir",
+        help="folder with base.yaml and ENV.yaml (default: $TWEETS_ETL_CONF_DIR, else the first of ./conf, "
+        ". and the package's own conf/ that holds base.yaml)",
+    )
     parser.add_argument("--job", default="pipeline", help=f"one of {', '.join(JOBS)} (default: pipeline)")
     parser.add_argument("--script", type=Path, help="submit this entry point instead of dist/jobs/JOB.py")
-    parser.add_argument("--dist", type=Path, default=Path("dist"), help="what make package built (dist)")
+    parser.add_argument(
+        "--dist", type=Path, default=Path("dist"), help="what make package built (default: dist)"
+    )
     parser.add_argument("--deploy-mode", choices=("client", "cluster"), help="override the config's")
     parser.add_argument("--queue", help="YARN queue (overrides spark.yarn.queue)")
     parser.add_argument("--principal", help="Kerberos principal (overrides spark.kerberos.principal)")
     parser.add_argument("--keytab", help="Kerberos keytab (overrides spark.kerberos.keytab)")
     parser.add_argument(
-        "--driver-python", help="client mode: the driver's Python (default: the packaged venv)"
+        "--driver-python",
+        help="client mode: the driver's Python (default: $PYSPARK_DRIVER_PYTHON, else "
+        "DIST/executor-env/bin/python when it exists, else python3)",
     )
     parser.add_argument("--dry-run", action="store_true", help="print the exact command and exit")
     parser.add_argument("job_args", nargs=argparse.REMAINDER, help="arguments for the job, after --")

@@ -273,3 +273,17 @@ def test_the_submit_cli_says_what_is_wrong_in_one_line():
     assert result.returncode == 2
     assert result.stderr.startswith("submit: error: spark.master is 'local[*]': make submit needs a cluster")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_job_arguments_in_the_submit_help_are_options_the_job_takes():
+    """The epilog suggested `-- --batch-id 2024-05-01`, which `tweets-etl run` (every job) rejects."""
+    import shlex
+
+    from tweets_etl.cli import build_parser as cli_parser
+    from tweets_etl.ops.submit import build_parser
+
+    epilog = " ".join(build_parser().epilog.split())
+    example = shlex.split(epilog.split("e.g. -- ", 1)[1])
+
+    args = cli_parser().parse_args(["run", *example])
+    assert args.input == ["hdfs:///data/tweets_etl/raw/landed_date=2024-05-01"]
