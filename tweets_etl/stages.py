@@ -16,7 +16,7 @@ from tweets_etl.batch import BatchContext
 from tweets_etl.io import seeds
 from tweets_etl.io.raw import read_raw_lines
 from tweets_etl.seeds import TWEET_TYPES
-from tweets_etl.sentiment.base import SENTIMENT_BANDS
+from tweets_etl.sentiment import Thresholds, sentiment_ranges, thresholds_for
 from tweets_etl.side_by_side import run_side_by_side
 from tweets_etl.spark import broadcast_threshold_bytes
 from tweets_etl.tables import (
@@ -154,16 +154,19 @@ def model(context: BatchContext) -> None:
             ),
             *[
                 partial(warehouse.replace_if_changed, build, table, seeds.fingerprint(content))
-                for table, build, content in _reference_dimensions(spark, taxonomy)
+                for table, build, content in _reference_dimensions(
+                    spark, taxonomy, thresholds_for(context.config.sentiment.backend)
+                )
             ],
         ]
     )
 
 
-def _reference_dimensions(spark: SparkSession, taxonomy) -> list:
+def _reference_dimensions(spark: SparkSession, taxonomy, sentiment_thresholds: Thresholds) -> list:
     """(table, builder from the current rows, what its content depends on) for the dimensions made
     from reference data. The taxonomy's keep the members a changed file dropped: older days'
-    facts still point at them."""
+    facts still point at them. dim_sentiments publishes the ranges of the configured backend's
+    thresholds, so it is rebuilt when they change."""
     keep_retired = dimensions.keep_retired_members
     return [
         (DIM_TWEET_TYPES, lambda _: dimensions.build_dim_tweet_types(seeds.tweet_types(spark)), TWEET_TYPES),
@@ -171,8 +174,8 @@ def _reference_dimensions(spark: SparkSession, taxonomy) -> list:
         (DIM_TIMES, lambda _: dimensions.build_dim_times(seeds.minutes_of_day(spark)), "minutes"),
         (
             DIM_SENTIMENTS,
-            lambda _: dimensions.build_dim_sentiments(seeds.sentiment_bands(spark)),
-            SENTIMENT_BANDS,
+            lambda _: dimensions.build_dim_sentiments(seeds.sentiment_bands(spark, sentiment_thresholds)),
+            sentiment_ranges(sentiment_thresholds)[1],
         ),
         (
             DIM_FEEDBACK_TYPES,

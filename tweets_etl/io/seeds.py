@@ -9,7 +9,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from tweets_etl import __version__, seeds
-from tweets_etl.sentiment.base import SENTIMENT_BANDS, SENTIMENT_LABELS
+from tweets_etl.sentiment.base import DEFAULT_THRESHOLDS, Thresholds, sentiment_ranges
 from tweets_etl.taxonomy import Taxonomy
 
 CALENDAR_START, CALENDAR_END = date(2006, 3, 21), date(2035, 12, 31)  # the first tweet .. far enough
@@ -40,9 +40,11 @@ def minutes_of_day(spark: SparkSession) -> DataFrame:
     return spark.range(24 * 60).select(F.col("id").cast("int").alias("minute_of_day"))
 
 
-def sentiment_bands(spark: SparkSession) -> DataFrame:
-    """One row per band with the 3-class label it belongs to (the neutral band is the neutral label)."""
-    label_names = {label.id: label.name for label in SENTIMENT_LABELS}
+def sentiment_bands(spark: SparkSession, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> DataFrame:
+    """One row per band with the 3-class label it belongs to (the neutral band is the neutral label),
+    its compound range at ``thresholds`` (those of the configured backend)."""
+    labels, bands = sentiment_ranges(thresholds)
+    label_names = {label.id: label.name for label in labels}
     label_of = {"very_negative": "negative", "very_positive": "positive"}
     rows = [
         (
@@ -53,7 +55,7 @@ def sentiment_bands(spark: SparkSession) -> DataFrame:
             band.range_text,
             order,
         )
-        for order, band in enumerate(SENTIMENT_BANDS, start=1)
+        for order, band in enumerate(bands, start=1)
     ]
     schema = "sentiment_band string, band_name string, sentiment_label string, label_name string, compound_range string, sort_order int"
     return spark.createDataFrame(rows, schema)

@@ -13,6 +13,8 @@ from tweets_etl.config import Config
 from tweets_etl.report.page import render_dashboard
 from tweets_etl.report.queries import ReportOptions, dashboard_data, to_json_ready
 from tweets_etl.report.session import require_star_schema
+from tweets_etl.sentiment import thresholds_for
+from tweets_etl.sentiment.base import DEFAULT_THRESHOLDS, Thresholds
 
 HTML_NAME = "dashboard.html"
 JSON_NAME = "dashboard.json"
@@ -36,15 +38,18 @@ def build_report(
     # today's definitions; tables that exist are only checked, never rewritten.
     Warehouse(spark, config.warehouse.database, config.warehouse.table_format).ensure()
     data = to_json_ready(dashboard_data(spark, config.warehouse.database, options or ReportOptions()))
-    return write_report(data, out_dir)
+    return write_report(data, out_dir, thresholds_for(config.sentiment.backend))
 
 
-def write_report(data: Dict[str, Any], out_dir: Path) -> ReportFiles:
-    """Render and write both files; a reader never sees a half-written file (write, then rename)."""
+def write_report(
+    data: Dict[str, Any], out_dir: Path, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> ReportFiles:
+    """Render and write both files; a reader never sees a half-written file (write, then rename).
+    The page quotes ``thresholds``, those of the configured sentiment backend."""
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path, json_path = out_dir / HTML_NAME, out_dir / JSON_NAME
     _write_atomically(json_path, json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
-    _write_atomically(html_path, render_dashboard(data))
+    _write_atomically(html_path, render_dashboard(data, thresholds))
     return ReportFiles(html_path, json_path, data)
 
 

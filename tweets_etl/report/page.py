@@ -11,12 +11,7 @@ from typing import Any, Dict, List, Optional
 
 from tweets_etl.report import cards, svg
 from tweets_etl.report.svg import esc
-from tweets_etl.sentiment.base import (
-    NEGATIVE_AT_MOST,
-    POSITIVE_AT_LEAST,
-    VERY_NEGATIVE_AT_MOST,
-    VERY_POSITIVE_AT_LEAST,
-)
+from tweets_etl.sentiment.base import DEFAULT_THRESHOLDS, Thresholds
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
@@ -81,8 +76,9 @@ footer.about dd { margin: 0; }
 """
 
 
-def render_dashboard(data: Dict[str, Any]) -> str:
-    """The whole page for the datasets of :func:`tweets_etl.report.queries.dashboard_data`."""
+def render_dashboard(data: Dict[str, Any], thresholds: Thresholds = DEFAULT_THRESHOLDS) -> str:
+    """The whole page for the datasets of :func:`tweets_etl.report.queries.dashboard_data`; the gauge
+    and the legend quote ``thresholds``, those of the backend that labelled the tweets."""
     summary = data["summary"]
     sections = [
         (
@@ -120,7 +116,7 @@ def render_dashboard(data: Dict[str, Any]) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(_title(summary))}</title><style>{CSS}</style></head><body>"
-        f"{_header(data)}<main>{_kpis(summary)}{body}{_about(data)}</main></body></html>\n"
+        f"{_header(data)}<main>{_kpis(summary, thresholds)}{body}{_about(data, thresholds)}</main></body></html>\n"
     )
 
 
@@ -153,7 +149,7 @@ def _kpi(label: str, value: str, sub: str = "") -> str:
     return f'<div class="kpi"><div class="label">{esc(label)}</div><div class="value">{esc(value)}</div>{extra}</div>'
 
 
-def _kpis(summary: Dict[str, Any]) -> str:
+def _kpis(summary: Dict[str, Any], thresholds: Thresholds) -> str:
     tweets = summary["tweets"] or 0
     rate = summary["avg_engagement_rate"]
     net = summary["net_sentiment"]
@@ -161,7 +157,7 @@ def _kpis(summary: Dict[str, Any]) -> str:
         _kpi("Tweets", svg.count(tweets), f"{svg.count(summary['authors'])} authors"),
         _kpi("Retweets", svg.count(summary["retweets"]), f"{_share(summary['retweets'], tweets)} of tweets"),
         '<div class="kpi gauge"><div class="label">Average sentiment</div>'
-        f'<figure class="chart" data-chart="sentiment_gauge">{_gauge(summary["avg_sentiment"])}</figure></div>',
+        f'<figure class="chart" data-chart="sentiment_gauge">{_gauge(summary["avg_sentiment"], thresholds)}</figure></div>',
         _kpi("Net sentiment", svg.signed(net) if net is not None else "n/a", "(positive − negative) ÷ both"),
         _kpi(
             "Avg engagement rate",
@@ -173,11 +169,11 @@ def _kpis(summary: Dict[str, Any]) -> str:
     return f'<div class="kpis">{"".join(tiles)}</div>'
 
 
-def _gauge(value: Optional[float]) -> str:
+def _gauge(value: Optional[float], thresholds: Thresholds) -> str:
     return svg.gauge(
         value,
-        negative_at_most=NEGATIVE_AT_MOST,
-        positive_at_least=POSITIVE_AT_LEAST,
+        negative_at_most=thresholds.negative_at_most,
+        positive_at_least=thresholds.positive_at_least,
         caption="average sentiment",
     )
 
@@ -186,7 +182,7 @@ def _share(part: int, whole: int) -> str:
     return svg.percent(part / whole) if whole else "0%"
 
 
-def _about(data: Dict[str, Any]) -> str:
+def _about(data: Dict[str, Any], thresholds: Thresholds) -> str:
     spam = (
         "Spam is included (--include-spam)."
         if data["include_spam"]
@@ -197,8 +193,9 @@ def _about(data: Dict[str, Any]) -> str:
         (
             "Sentiment",
             "compound score of each tweet's full text, from −1 (negative) to +1 (positive). "
-            f"Negative at or below {NEGATIVE_AT_MOST:+.2f}, positive at or above {POSITIVE_AT_LEAST:+.2f}, "
-            f"neutral between; very negative/positive beyond {VERY_NEGATIVE_AT_MOST:+.2f}/{VERY_POSITIVE_AT_LEAST:+.2f}. "
+            f"Negative at or below {thresholds.negative_at_most:+.2f}, "
+            f"positive at or above {thresholds.positive_at_least:+.2f}, neutral between; very negative/positive "
+            f"beyond {thresholds.very_negative_at_most:+.2f}/{thresholds.very_positive_at_least:+.2f}. "
             "Unscored: nothing left to score (only links and mentions).",
         ),
         (

@@ -3,9 +3,11 @@
 Every backend (tweet-aware VADER, plain VADER, the transformer) returns a :class:`SentimentScore` per
 text, or ``None`` when the text has nothing to score (only links and mentions, or empty): such a tweet
 is *unscored*, which is not the same as neutral. Labels and bands are derived from the compound score
-alone, with the thresholds below; the Spark side builds its ``when`` expressions from the same
-constants, and the warehouse's ``dim_sentiments`` publishes the same ranges (:data:`SENTIMENT_LABELS`,
-:data:`SENTIMENT_BANDS`), so a label means the same thing everywhere.
+alone, with the :class:`Thresholds` of the scorer that produced it (each backend's compound means
+something different, so each carries its own: :func:`tweets_etl.sentiment.thresholds_for`). The Spark
+side builds its ``when`` expressions from the same thresholds, the warehouse's ``dim_sentiments``
+publishes the same ranges (:func:`sentiment_ranges`) and the dashboard's legend quotes them, so a label
+means the same thing everywhere for the configured backend.
 """
 
 from __future__ import annotations
@@ -26,6 +28,14 @@ VERY_POSITIVE_AT_LEAST = 0.70
 VERY_NEGATIVE_AT_MOST = -0.70
 # The authors' published thresholds, kept for the plain-VADER baseline in eval-sentiment.
 PLAIN_VADER_THRESHOLD = 0.05
+# The transformer's compound is p(positive) - p(negative). At +0.50 or more, p(positive) >= 0.50, at
+# least as much as the other two classes together, so positive is the model's own most likely class
+# (likewise negative at -0.50): a label is only given where the model itself would give it, never from
+# probability the model puts on neutral. The converse does not hold (a tweet the model calls positive
+# at 45% is neutral here). Past +-0.80 the model puts at least 80% on that class. Not calibrated on
+# TweetEval: the weights cannot be downloaded on the machine this was built on.
+TRANSFORMER_THRESHOLD = 0.50
+TRANSFORMER_VERY_THRESHOLD = 0.80
 
 UNSCORED = "unscored"
 
@@ -42,14 +52,21 @@ class SentimentScore(NamedTuple):
 @dataclass(frozen=True)
 class Thresholds:
     """Where the 3-class label changes: compound >= positive_at_least is positive, <= negative_at_most
-    negative, anything between neutral."""
+    negative, anything between neutral; and where the 5 bands add very_positive (>=
+    very_positive_at_least) and very_negative (<= very_negative_at_most). The defaults are the
+    tweet-aware VADER scorer's."""
 
     positive_at_least: float = POSITIVE_AT_LEAST
     negative_at_most: float = NEGATIVE_AT_MOST
+    very_positive_at_least: float = VERY_POSITIVE_AT_LEAST
+    very_negative_at_most: float = VERY_NEGATIVE_AT_MOST
 
 
 DEFAULT_THRESHOLDS = Thresholds()
 PLAIN_VADER_THRESHOLDS = Thresholds(PLAIN_VADER_THRESHOLD, -PLAIN_VADER_THRESHOLD)
+TRANSFORMER_THRESHOLDS = Thresholds(
+    TRANSFORMER_THRESHOLD, -TRANSFORMER_THRESHOLD, TRANSFORMER_VERY_THRESHOLD, -TRANSFORMER_VERY_THRESHOLD
+)
 
 
 @dataclass(frozen=True)
@@ -78,23 +95,27 @@ def label(compound: Optional[float], thresholds: Thresholds = DEFAULT_THRESHOLDS
     return "neutral"
 
 
-def band(compound: Optional[float]) -> str:
+def band(compound: Optional[float], thresholds: Thresholds = DEFAULT_THRESHOLDS) -> str:
     """very_negative | negative | neutral | positive | very_positive; ``unscored`` for None.
 
     The neutral band is exactly the neutral label, so band and label never disagree.
     """
     if compound is None:
         return UNSCORED
-    if compound >= VERY_POSITIVE_AT_LEAST:
+    if compound >= thresholds.very_positive_at_least:
         return "very_positive"
-    if compound <= VERY_NEGATIVE_AT_MOST:
+    if compound <= thresholds.very_negative_at_most:
         return "very_negative"
-    return label(compound)
+    return label(compound, thresholds)
 
 
-def _ranges() -> Tuple[Tuple[SentimentClass, ...], Tuple[SentimentClass, ...]]:
-    neg, pos = NEGATIVE_AT_MOST, POSITIVE_AT_LEAST
-    very_neg, very_pos = VERY_NEGATIVE_AT_MOST, VERY_POSITIVE_AT_LEAST
+def sentiment_ranges(
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> Tuple[Tuple[SentimentClass, ...], Tuple[SentimentClass, ...]]:
+    """The members of ``dim_sentiments`` at ``thresholds``: the 3-class labels and the 5 bands, in
+    order, each ending with unscored. Ids never change; the ranges follow the thresholds."""
+    neg, pos = thresholds.negative_at_most, thresholds.positive_at_least
+    very_neg, very_pos = thresholds.very_negative_at_most, thresholds.very_positive_at_least
     unscored = SentimentClass(UNSCORED, "Unscored", None, None, "no scorable text")
     labels = (
         SentimentClass("negative", "Negative", -1.0, neg, f"[-1.00, {neg:.2f}]"),
@@ -113,8 +134,8 @@ def _ranges() -> Tuple[Tuple[SentimentClass, ...], Tuple[SentimentClass, ...]]:
     return labels, bands
 
 
-# Ordered members for dim_sentiments: the 3-class labels and the 5 bands, each ending with unscored.
-SENTIMENT_LABELS, SENTIMENT_BANDS = _ranges()
+# The members at the default (VADER) thresholds; the ids are the same at any thresholds.
+SENTIMENT_LABELS, SENTIMENT_BANDS = sentiment_ranges()
 
 
 class Scorer(ABC):
@@ -123,7 +144,8 @@ class Scorer(ABC):
 
     #: the name eval-sentiment and the config use for this scorer
     name: str = "scorer"
-    #: thresholds to turn this scorer's compound into a label when evaluating it on its own terms
+    #: thresholds that turn this scorer's compound into a label and a band (in eval-sentiment and in
+    #: the pipeline alike)
     thresholds: Thresholds = DEFAULT_THRESHOLDS
 
     @abstractmethod

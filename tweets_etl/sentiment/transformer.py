@@ -10,7 +10,15 @@ when the first text is scored, so the default install never needs them.
 - The model is loaded once per process (executors reuse their Python workers) and scores texts in
   batches of ``batch_size``; texts are sorted by length first so each batch pads little.
 - Scores: the softmax probabilities are the negative/neutral/positive proportions, and the compound
-  is ``p(positive) - p(negative)``, so the shared label and band thresholds apply unchanged.
+  is ``p(positive) - p(negative)``.
+- Labels and bands use this backend's own thresholds
+  (:data:`~tweets_etl.sentiment.base.TRANSFORMER_THRESHOLDS`), not VADER's: positive at +0.50 or more,
+  negative at -0.50 or less, very_* beyond +-0.80. A compound of +0.50 means p(positive) >= 0.50, so
+  positive is the model's most likely class: a label is only given where the model itself would give
+  it. VADER's calibrated +0.40/-0.05 would call a tweet negative at (neg 0.10, neu 0.85, pos 0.05), one
+  the model is 85% sure is neutral. These thresholds are not calibrated on TweetEval, because the
+  weights could not be downloaded where this was written; measure them with
+  ``eval-sentiment --scorer transformer`` where the weights are.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from tweets_etl.errors import ConfigError
-from tweets_etl.sentiment.base import Scorer, SentimentScore
+from tweets_etl.sentiment.base import TRANSFORMER_THRESHOLDS, Scorer, SentimentScore
 from tweets_etl.sentiment.prepare import has_content, prepare_text
 
 REMOTE_SCHEMES = ("hdfs://", "viewfs://", "webhdfs://", "s3a://", "abfs://", "abfss://", "gs://")
@@ -38,6 +46,7 @@ class TransformerScorer(Scorer):
     """Scores prepared tweet texts with a sequence-classification model (3 sentiment classes)."""
 
     name = "transformer"
+    thresholds = TRANSFORMER_THRESHOLDS
 
     def __init__(self, model_path: Optional[str], batch_size: int = 64) -> None:
         if not model_path:

@@ -18,6 +18,7 @@ from typing import List, Optional, Sequence
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from tweets_etl.sentiment import thresholds_for
 from tweets_etl.taxonomy import Taxonomy
 from tweets_etl.transforms import classify
 from tweets_etl.transforms.distinct import spread_distinct
@@ -144,7 +145,7 @@ def judge_texts(
             "_link_in_text",
             "_no_words",
             *[name for name in matches.columns if name != "_matched_text"],
-            *score_columns(F.col("_score")),
+            *score_columns(F.col("_score"), thresholds_for(backend)),
         )
     )
 

@@ -4,8 +4,9 @@ Text is prepared natively (whitespace collapsed, mentions -> ``@user``, links ->
 patterns as :func:`tweets_etl.sentiment.prepare.prepare_text`), so retweets and replies that differ
 only in whom they mention share one prepared text. Only the distinct prepared texts go through the
 ``pandas_udf`` that wraps the pure-Python scorer; the scores are joined back on the text. Label and
-band are native ``when`` expressions over the compound score, built from the constants the pure
-:func:`~tweets_etl.sentiment.label` and :func:`~tweets_etl.sentiment.band` use.
+band are native ``when`` expressions over the compound score, built from the backend's thresholds
+(:func:`~tweets_etl.sentiment.thresholds_for`), the ones the pure :func:`~tweets_etl.sentiment.label`
+and :func:`~tweets_etl.sentiment.band` take.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from tweets_etl.sentiment import base
+from tweets_etl.sentiment import base, thresholds_for
 from tweets_etl.sentiment.prepare import SPARK_STEPS
 from tweets_etl.transforms.distinct import spread_distinct
 
@@ -42,23 +43,23 @@ def sentiment_text(text: Column) -> Column:
     return F.trim(text)
 
 
-def sentiment_label(compound: Column) -> Column:
+def sentiment_label(compound: Column, thresholds: base.Thresholds = base.DEFAULT_THRESHOLDS) -> Column:
     """negative | neutral | positive from the compound score; ``unscored`` where it is null."""
     return (
         F.when(compound.isNull(), F.lit(base.UNSCORED))
-        .when(compound >= F.lit(base.POSITIVE_AT_LEAST), F.lit("positive"))
-        .when(compound <= F.lit(base.NEGATIVE_AT_MOST), F.lit("negative"))
+        .when(compound >= F.lit(thresholds.positive_at_least), F.lit("positive"))
+        .when(compound <= F.lit(thresholds.negative_at_most), F.lit("negative"))
         .otherwise(F.lit("neutral"))
     )
 
 
-def sentiment_band(compound: Column) -> Column:
+def sentiment_band(compound: Column, thresholds: base.Thresholds = base.DEFAULT_THRESHOLDS) -> Column:
     """very_negative .. very_positive from the compound score; ``unscored`` where it is null."""
     return (
         F.when(compound.isNull(), F.lit(base.UNSCORED))
-        .when(compound >= F.lit(base.VERY_POSITIVE_AT_LEAST), F.lit("very_positive"))
-        .when(compound <= F.lit(base.VERY_NEGATIVE_AT_MOST), F.lit("very_negative"))
-        .otherwise(sentiment_label(compound))
+        .when(compound >= F.lit(thresholds.very_positive_at_least), F.lit("very_positive"))
+        .when(compound <= F.lit(thresholds.very_negative_at_most), F.lit("very_negative"))
+        .otherwise(sentiment_label(compound, thresholds))
     )
 
 
@@ -76,7 +77,7 @@ def with_sentiment(
     Output: every input column, then ``sentiment_text`` (unless ``keep_text`` is False),
     ``sentiment_compound``, ``sentiment_positive``, ``sentiment_neutral``, ``sentiment_negative``
     (doubles, null when unscored), ``sentiment_label`` and ``sentiment_band`` (never null: a row with
-    no scorable text, or no text at all, is ``unscored``).
+    no scorable text, or no text at all, is ``unscored``), at the backend's thresholds.
     """
     prepared = df.withColumn("_sentiment_text", sentiment_text(F.col(text_col)))
     scored = score_distinct_texts(
@@ -85,7 +86,7 @@ def with_sentiment(
     result = prepared.join(scored, on="_sentiment_text", how="left").select(
         *[F.col(name) for name in df.columns],
         F.col("_sentiment_text").alias("sentiment_text"),
-        *score_columns(F.col("_score")),
+        *score_columns(F.col("_score"), thresholds_for(backend)),
     )
     return result if keep_text else result.drop("sentiment_text")
 
@@ -110,16 +111,17 @@ def score_distinct_texts(
     return spread_distinct(df, text_col).withColumn("_score", _score_udf(scorer)(F.col(text_col)))
 
 
-def score_columns(score: Column) -> List[Column]:
-    """The sentiment columns from a ``_score`` struct (null when unscored), label and band included."""
+def score_columns(score: Column, thresholds: base.Thresholds = base.DEFAULT_THRESHOLDS) -> List[Column]:
+    """The sentiment columns from a ``_score`` struct (null when unscored), label and band included,
+    at ``thresholds`` (those of the backend that scored it)."""
     compound = score.compound
     return [
         compound.alias("sentiment_compound"),
         score.positive.alias("sentiment_positive"),
         score.neutral.alias("sentiment_neutral"),
         score.negative.alias("sentiment_negative"),
-        sentiment_label(compound).alias("sentiment_label"),
-        sentiment_band(compound).alias("sentiment_band"),
+        sentiment_label(compound, thresholds).alias("sentiment_label"),
+        sentiment_band(compound, thresholds).alias("sentiment_band"),
     ]
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from chispa import assert_column_equality, assert_df_equality
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from tweets_etl.errors import ConfigError
-from tweets_etl.sentiment import band, label
+from tweets_etl.io import seeds
+from tweets_etl.sentiment import band, label, thresholds_for
 from tweets_etl.sentiment.base import (
-    NEGATIVE_AT_MOST,
-    POSITIVE_AT_LEAST,
-    VERY_NEGATIVE_AT_MOST,
-    VERY_POSITIVE_AT_LEAST,
+    DEFAULT_THRESHOLDS,
+    PLAIN_VADER_THRESHOLDS,
+    TRANSFORMER_THRESHOLDS,
 )
 from tweets_etl.sentiment.prepare import prepare_text
 from tweets_etl.sentiment.vader import VaderScorer
@@ -108,19 +110,67 @@ def test_native_preparation_matches_the_python_one(spark):
     assert_column_equality(df, "actual", "expected")
 
 
-def test_native_label_and_band_match_the_pure_functions_at_every_boundary(spark):
-    compounds = [None, -1.0, VERY_NEGATIVE_AT_MOST, VERY_NEGATIVE_AT_MOST + 0.0001, NEGATIVE_AT_MOST]
-    compounds += [NEGATIVE_AT_MOST + 0.0001, 0.0, POSITIVE_AT_LEAST - 0.0001, POSITIVE_AT_LEAST]
-    compounds += [VERY_POSITIVE_AT_LEAST - 0.0001, VERY_POSITIVE_AT_LEAST, 1.0]
+@pytest.mark.parametrize("thresholds", [DEFAULT_THRESHOLDS, PLAIN_VADER_THRESHOLDS, TRANSFORMER_THRESHOLDS])
+def test_native_label_and_band_match_the_pure_functions_at_every_boundary(spark, thresholds):
+    edges = [
+        thresholds.very_negative_at_most,
+        thresholds.negative_at_most,
+        thresholds.positive_at_least,
+        thresholds.very_positive_at_least,
+    ]
+    compounds = [None, -1.0, 0.0, 1.0] + [edge + step for edge in edges for step in (-0.0001, 0.0, 0.0001)]
     df = spark.createDataFrame(
-        [(value, label(value), band(value)) for value in compounds],
+        [(value, label(value, thresholds), band(value, thresholds)) for value in compounds],
         "compound double, expected_label string, expected_band string",
     )
-    df = df.withColumn("label", sentiment_label(F.col("compound"))).withColumn(
-        "band", sentiment_band(F.col("compound"))
+    df = df.withColumn("label", sentiment_label(F.col("compound"), thresholds)).withColumn(
+        "band", sentiment_band(F.col("compound"), thresholds)
     )
     assert_column_equality(df, "label", "expected_label")
     assert_column_equality(df, "band", "expected_band")
+
+
+# Plain VADER scores this +0.3182 ("please"): positive at its own +-0.05, neutral at VADER's +0.40.
+PLEASE = "OpenAI please add a way to export chats"
+
+
+def test_with_sentiment_labels_at_the_backends_thresholds(spark):
+    df = spark.createDataFrame([("1", PLEASE)], INPUT_SCHEMA)
+    by_backend = {
+        backend: with_sentiment(df, backend=backend).select("sentiment_label", "sentiment_band").first()
+        for backend in ("vader", "plain-vader")
+    }
+    assert tuple(by_backend["vader"]) == ("neutral", "neutral")
+    assert tuple(by_backend["plain-vader"]) == ("positive", "positive")
+
+
+def test_enrichment_labels_at_the_backends_thresholds(spark, repo_root):
+    from tweets_etl.taxonomy import load_taxonomy
+    from tweets_etl.transforms.enrich import judge_tweets
+
+    now = datetime(2023, 2, 1, 12, 0, 0)
+    df = spark.createDataFrame(
+        [("1", PLEASE, [], [], [], "a1", now, datetime(2020, 1, 1), 900)],
+        "tweet_id string, text string, hashtags array<string>, mentions array<string>, urls array<string>, "
+        "author_id string, created_at timestamp, author_created_at timestamp, author_tweet_count bigint",
+    )
+    taxonomy = load_taxonomy(repo_root / "conf" / "taxonomy.yaml")
+    judged = judge_tweets(df, taxonomy=taxonomy, backend="plain-vader").first()
+    assert (judged.sentiment_label, judged.sentiment_band) == ("positive", "positive")
+
+
+def test_dim_sentiments_publishes_the_backends_ranges(spark):
+    rows = seeds.sentiment_bands(spark, thresholds_for("transformer")).orderBy("sort_order").collect()
+    assert [(row.sentiment_band, row.sentiment_label, row.compound_range) for row in rows] == [
+        ("very_negative", "negative", "[-1.00, -0.80]"),
+        ("negative", "negative", "(-0.80, -0.50]"),
+        ("neutral", "neutral", "(-0.50, 0.50)"),
+        ("positive", "positive", "[0.50, 0.80)"),
+        ("very_positive", "positive", "[0.80, 1.00]"),
+        ("unscored", "unscored", "no scorable text"),
+    ]
+    default = seeds.sentiment_bands(spark).orderBy("sort_order").collect()
+    assert [row.compound_range for row in default][1:4] == ["(-0.70, -0.05]", "(-0.05, 0.40)", "[0.40, 0.70)"]
 
 
 def test_a_transformer_without_weights_fails_on_the_driver(tweets, tmp_path):
