@@ -4,7 +4,8 @@
 #   cron_run.sh [--timeout SECONDS] [--var-dir DIR] [--env-file FILE] [--keep-days N] NAME -- COMMAND [ARG...]
 #
 # - lock:    flock -n on VAR_DIR/locks/NAME.lock; if the previous NAME run still holds it, this run is
-#            skipped with a message and exit 75 (EX_TEMPFAIL), so an overrun shows up in cron mail.
+#            skipped with a message and exit 75 (EX_TEMPFAIL), so an overrun shows up in cron mail. A lock
+#            file (or folder) it cannot write or create is exit 73 (EX_CANTCREAT), and nothing runs.
 # - timeout: COMMAND is stopped (TERM, then KILL 60 s later) after --timeout seconds (default 3600);
 #            exit 124 says so.
 # - logs:    each run writes VAR_DIR/logs/cron/NAME/NAME-<UTC time>.log (COMMAND's stdout and stderr, with
@@ -76,7 +77,11 @@ log_dir="$var_dir/logs/cron/$name"
 mkdir -p "$lock_dir" "$log_dir" || { echo "cron_run: cannot create $lock_dir or $log_dir" >&2; exit 73; }
 lock="$lock_dir/$name.lock"
 
-exec 9>>"$lock"
+# Without the check, a lock file this user cannot write would read as "the previous run holds it".
+if ! { exec 9>>"$lock"; } 2>/dev/null; then
+  echo "cron_run: $name not run: cannot write lock file $lock; check its owner and permissions" >&2
+  exit 73
+fi
 if ! flock -n 9; then
   holder=$(cat "$lock" 2>/dev/null || true)
   echo "cron_run: $name skipped: the previous $name run (${holder:-pid unknown}) still holds $lock" >&2

@@ -28,6 +28,8 @@
 #   2  usage error: bad arguments, or LANDING_DIR is not a folder
 #   3  HDFS is unreachable or HDFS_RAW_DIR cannot be created: nothing was landed
 #   4  another land_to_hdfs.sh run holds the lock on LANDING_DIR; try again later
+#   5  the lock file LANDING_DIR/.land_to_hdfs.lock cannot be written (LANDING_DIR is not writable for
+#      this user): nothing was landed
 set -uo pipefail
 shopt -s nullglob
 
@@ -76,9 +78,14 @@ if [ "$(locale charmap 2>/dev/null)" != "UTF-8" ]; then
 fi
 
 if [ "$dry_run" -eq 0 ]; then
-  exec 9> "$landing/.land_to_hdfs.lock"
+  lock="$landing/.land_to_hdfs.lock"
+  # Without the check, a lock file this user cannot write would read as "another run holds it".
+  if ! { exec 9>> "$lock"; } 2> /dev/null; then
+    warn "cannot write lock file $lock; LANDING_DIR must be writable by $(id -un) (landed files move to LANDING_DIR/landed/ too)"
+    exit 5
+  fi
   if command -v flock > /dev/null 2>&1 && ! flock -n 9; then
-    warn "another run holds $landing/.land_to_hdfs.lock; try again later"
+    warn "another run holds $lock; try again later"
     exit 4
   fi
 fi

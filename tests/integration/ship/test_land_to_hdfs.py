@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -221,6 +222,52 @@ def test_a_second_concurrent_run_is_exit_4(tmp_path):
 
     assert result.returncode == 4
     assert "another run holds" in result.stderr
+
+
+def test_a_folder_in_place_of_the_lock_file_is_exit_5_not_a_busy_lock(tmp_path):
+    landing = tmp_path / "landing"
+    raw = write_raw(landing, "tweets")
+    lock = landing / ".land_to_hdfs.lock"
+    lock.mkdir()
+
+    result = land(str(landing), "/data/raw", hdfs="false")
+
+    assert result.returncode == 5
+    assert f"cannot write lock file {lock}; LANDING_DIR must be writable" in result.stderr
+    assert "another run" not in result.stderr
+    assert raw.exists()
+
+
+def test_a_landing_folder_this_user_cannot_write_is_exit_5_not_a_busy_lock(tmp_path):
+    prefix: List[str] = []
+    base = tmp_path
+    if os.geteuid() == 0:
+        # Root ignores permissions: run the script as nobody, in a folder nobody can reach.
+        if shutil.which("setpriv") is None:
+            pytest.skip("root ignores file permissions, and setpriv(1) is absent to drop them")
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        base = Path(tempfile.mkdtemp(prefix="land-test-"))
+        base.chmod(0o755)
+    try:
+        landing = base / "landing"
+        raw = write_raw(landing, "tweets")
+        landing.chmod(0o555)  # e.g. owned by the SFTP user, with no write for the lander
+        result = subprocess.run(
+            [*prefix, "bash", str(SCRIPT), str(landing), "/data/raw"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "HDFS_CMD": "false"},
+            timeout=60,
+        )
+        landing.chmod(0o755)
+        untouched = raw.exists()
+    finally:
+        if base != tmp_path:
+            shutil.rmtree(base)
+
+    assert result.returncode == 5, result.stderr
+    assert "cannot write lock file" in result.stderr and "another run" not in result.stderr
+    assert untouched
 
 
 def test_a_manifest_without_size_and_checksum_is_refused(tmp_path):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import List
@@ -70,6 +72,67 @@ def test_a_run_is_skipped_while_the_previous_one_holds_the_lock(tmp_path):
     # Once the lock is free, the next run goes ahead.
     assert cron_run(tmp_path, "pipeline", "--", "touch", str(tmp_path / "ran")).returncode == 0
     assert (tmp_path / "ran").exists()
+
+
+@pytest.fixture
+def unprivileged(tmp_path):
+    """(prefix, folder): run cron_run.sh as a user file permissions apply to, in a folder it can use.
+
+    As root, that is nobody through setpriv(1), in a folder under /tmp that nobody can reach."""
+    if os.geteuid() != 0:
+        yield [], tmp_path
+        return
+    if shutil.which("setpriv") is None:
+        pytest.skip("root ignores file permissions, and setpriv(1) is absent to drop them")
+    folder = Path(tempfile.mkdtemp(prefix="cron-run-test-"))
+    folder.chmod(0o777)
+    try:
+        yield ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"], folder
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_a_lock_folder_in_place_of_the_lock_file_is_exit_73_not_a_busy_lock(tmp_path):
+    lock = tmp_path / "locks" / "pipeline.lock"
+    lock.mkdir(parents=True)
+
+    result = cron_run(tmp_path, "pipeline", "--", "touch", str(tmp_path / "ran"))
+
+    assert result.returncode == 73
+    assert result.stderr == (
+        f"cron_run: pipeline not run: cannot write lock file {lock}; check its owner and permissions\n"
+    )
+    assert not (tmp_path / "ran").exists()
+
+
+def test_a_lock_file_of_another_user_is_exit_73_not_a_busy_lock(unprivileged):
+    prefix, folder = unprivileged
+    lock = folder / "locks" / "pipeline.lock"
+    lock.parent.mkdir()
+    lock.parent.chmod(0o777)
+    lock.write_text("")
+    lock.chmod(0o444)  # e.g. left by a run as root
+
+    result = subprocess.run(
+        [
+            *prefix,
+            "bash",
+            str(SCRIPT),
+            "--var-dir",
+            str(folder),
+            "pipeline",
+            "--",
+            "touch",
+            str(folder / "ran"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 73, result.stderr
+    assert "cannot write lock file" in result.stderr and "previous pipeline run" not in result.stderr
+    assert not (folder / "ran").exists()
 
 
 def test_a_run_that_overruns_its_timeout_is_stopped_with_124(tmp_path):
