@@ -47,6 +47,9 @@ FLAG_SETTINGS = (
     "spark.kerberos.principal",
     "spark.kerberos.keytab",
 )
+# The cluster's Spark client, looked for on PATH in this order: CDP's Spark 3 parcel installs spark3-submit,
+# and its spark-submit may be Spark 2's.
+SPARK_SUBMITS = ("spark3-submit", "spark-submit")
 # Interpreter variables spark-submit would forward to a YARN application master in cluster mode.
 DRIVER_ENV_VARS = ("PYSPARK_DRIVER_PYTHON", "PYSPARK_PYTHON")
 _APPLICATION_ID = re.compile(r"\bapplication_\d+_\d+\b")
@@ -233,13 +236,25 @@ def driver_python(options: SubmitOptions, environ: Mapping[str, str]) -> str:
     return str(packaged.absolute()) if packaged.exists() else "python3"
 
 
-def resolve_spark_submit(environ: Mapping[str, str]) -> Tuple[str, Dict[str, str]]:
-    """$SPARK_SUBMIT, else spark-submit on PATH, else this venv's (pip pyspark) with SPARK_HOME set."""
+def resolve_spark_submit(environ: Mapping[str, str], *, master: str) -> Tuple[str, Dict[str, str]]:
+    """$SPARK_SUBMIT; else the cluster's Spark client on PATH (spark3-submit, then spark-submit); else,
+    except for YARN, the spark-submit pip's pyspark installed beside this Python, with SPARK_HOME set.
+
+    YARN gets no pip pyspark: it lacks the cluster's Hadoop and Hive settings and Spark defaults, so a job
+    would run against the wrong metastore or not at all.
+    """
     if environ.get("SPARK_SUBMIT"):
         return environ["SPARK_SUBMIT"], {}
-    on_path = shutil.which("spark-submit", path=environ.get("PATH"))
-    if on_path:
-        return "spark-submit", {}
+    for name in SPARK_SUBMITS:
+        found = shutil.which(name, path=environ.get("PATH"))
+        if found and not _is_pip_pyspark(Path(found)):
+            return name, {}
+    if master == "yarn":
+        raise ConfigError(
+            "found no spark3-submit or spark-submit of the cluster's Spark on PATH, and --master yarn needs "
+            "it (pip's pyspark knows nothing of the cluster's Hadoop and Hive settings): put the Spark "
+            "client's bin/ on PATH or set SPARK_SUBMIT (SPARK_SUBMIT=spark3-submit with CDP's Spark 3 parcel)"
+        )
     beside = Path(sys.executable).parent / "spark-submit"
     if beside.is_file():
         extra = {}
@@ -251,6 +266,12 @@ def resolve_spark_submit(environ: Mapping[str, str]) -> Tuple[str, Dict[str, str
                 extra["SPARK_HOME"] = str(Path(spec.origin).parent)
         return str(beside), extra
     return "spark-submit", {}
+
+
+def _is_pip_pyspark(spark_submit: Path) -> bool:
+    """pip's pyspark puts spark-submit beside the venv's Python, with its find_spark_home.py."""
+    folder = spark_submit.resolve().parent
+    return folder == Path(sys.executable).parent.resolve() or (folder / "find_spark_home.py").is_file()
 
 
 def check_artifacts(command: SubmitCommand, options: SubmitOptions) -> None:
@@ -407,7 +428,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             keytab=args.keytab,
             driver_python=args.driver_python,
         )
-        spark_submit, spark_env = resolve_spark_submit(os.environ)
+        try:
+            spark_submit, spark_env = resolve_spark_submit(os.environ, master=config.spark.master)
+        except ConfigError as error:
+            if not args.dry_run:
+                raise
+            _say(f"warning: {error}")
+            spark_submit, spark_env = "spark-submit", {}
         command = build_command(config, options, spark_submit=spark_submit)
         command = dataclasses.replace(command, env_set={**spark_env, **command.env_set})
         if args.dry_run:

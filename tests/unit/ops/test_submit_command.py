@@ -287,3 +287,62 @@ def test_the_job_arguments_in_the_submit_help_are_options_the_job_takes():
 
     args = cli_parser().parse_args(["run", *example])
     assert args.input == ["hdfs:///data/tweets_etl/raw/landed_date=2024-05-01"]
+
+
+def executable(folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text("#!/bin/sh\nexit 0\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_a_cdp_edge_node_gets_its_spark3_submit_and_yarn_never_gets_pip_pyspark(tmp_path):
+    """With only spark3-submit on PATH, --master yarn used to go to the venv's pip pyspark spark-submit."""
+    from tweets_etl.ops.submit import resolve_spark_submit
+
+    cdp = tmp_path / "cdp" / "bin"
+    executable(cdp, "spark3-submit")
+    executable(cdp, "spark-submit")  # CDP 7.1's Spark 2
+    only_spark3 = tmp_path / "spark3" / "bin"
+    executable(only_spark3, "spark3-submit")
+    pip_bin = tmp_path / "other-venv" / "bin"  # another venv's pip pyspark on PATH
+    executable(pip_bin, "spark-submit")
+    (pip_bin / "find_spark_home.py").touch()
+
+    assert resolve_spark_submit({"PATH": str(cdp)}, master="yarn") == ("spark3-submit", {})
+    assert resolve_spark_submit({"PATH": f"{only_spark3}:/usr/bin"}, master="yarn") == ("spark3-submit", {})
+    assert resolve_spark_submit({"PATH": "/usr/bin", "SPARK_SUBMIT": "/opt/s/bin/x"}, master="yarn") == (
+        "/opt/s/bin/x",
+        {},
+    )
+    with pytest.raises(ConfigError, match="SPARK_SUBMIT=spark3-submit with CDP's Spark 3 parcel"):
+        resolve_spark_submit({"PATH": f"{pip_bin}:{Path(sys.executable).parent}:/usr/bin"}, master="yarn")
+
+
+def test_a_standalone_master_may_use_the_spark_submit_of_pip_pyspark():
+    from tweets_etl.ops.submit import resolve_spark_submit
+
+    beside = Path(sys.executable).parent / "spark-submit"
+    if not beside.is_file():
+        pytest.skip("this Python has no pip pyspark")
+    program, env = resolve_spark_submit({"PATH": "/usr/bin:/bin"}, master="spark://127.0.0.1:7077")
+
+    assert program == str(beside) and Path(env["SPARK_HOME"], "jars").is_dir()
+
+
+def test_a_dry_run_without_a_spark_client_still_prints_the_command_and_says_what_is_missing():
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home())}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "tweets_etl.ops.submit", "--env", "cloudera", "--dry-run"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("spark-submit --master yarn ")
+    assert result.stderr.startswith("submit: warning: found no spark3-submit or spark-submit")
