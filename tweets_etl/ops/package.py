@@ -170,12 +170,14 @@ def read_info(dist: Path) -> Dict[str, Any]:
 
 
 def archive_is_current(dist: Path, fingerprint: str) -> bool:
+    """The archive matches the fingerprint, and the venv it was packed from is still there for client mode."""
     info = read_info(dist)
     archive = dist / ARCHIVE
     return (
         info.get("fingerprint") == fingerprint
         and archive.is_file()
         and archive.stat().st_size == info.get("archive", {}).get("bytes")
+        and (dist / ENV_DIR / "bin" / "python").exists()
     )
 
 

@@ -6,9 +6,9 @@ Spark's Python packaging guide:
 - ``--archives dist/executor-env.tar.gz#environment`` and ``spark.pyspark.python=./environment/bin/python``:
   executors (and, in YARN cluster mode, the driver in the application master) run the archive's Python.
 - Client mode: the driver runs here, so ``spark.pyspark.driver.python`` is a local interpreter with the
-  same packages (``dist/executor-env/bin/python`` when it exists). Cluster mode: PYSPARK_DRIVER_PYTHON and
-  PYSPARK_PYTHON are removed from spark-submit's environment, since YARN would hand the edge node's paths
-  to the application master.
+  same packages (PYSPARK_DRIVER_PYTHON, else ``dist/executor-env/bin/python``, which must then exist).
+  Cluster mode: PYSPARK_DRIVER_PYTHON and PYSPARK_PYTHON are removed from spark-submit's environment,
+  since YARN would hand the edge node's paths to the application master.
 - ``--py-files dist/tweets_etl.zip``, ``--files conf/base.yaml,conf/ENV.yaml``: the job finds its config
   in the container's working directory (see ``find_conf_dir``).
 - master, deploy mode, queue, Kerberos principal/keytab and every ``spark.*`` setting come from
@@ -227,13 +227,20 @@ def config_files(config: Config) -> List[Path]:
 
 
 def driver_python(options: SubmitOptions, environ: Mapping[str, str]) -> str:
-    """Client mode's driver interpreter: asked for, PYSPARK_DRIVER_PYTHON, the packaged venv, python3."""
+    """Client mode's driver interpreter: asked for, PYSPARK_DRIVER_PYTHON, else the packaged venv.
+
+    Never a bare python3 behind the user's back: the driver needs the archive's packages too (pandas and
+    pyarrow for the pandas UDFs). check_artifacts refuses a packaged venv that is missing.
+    """
     if options.driver_python:
         return options.driver_python
     if environ.get("PYSPARK_DRIVER_PYTHON"):
         return environ["PYSPARK_DRIVER_PYTHON"]
-    packaged = options.dist / package.ENV_DIR / "bin" / "python"
-    return str(packaged.absolute()) if packaged.exists() else "python3"
+    return str(packaged_driver_python(options).absolute())
+
+
+def packaged_driver_python(options: SubmitOptions) -> Path:
+    return options.dist / package.ENV_DIR / "bin" / "python"
 
 
 def resolve_spark_submit(environ: Mapping[str, str], *, master: str) -> Tuple[str, Dict[str, str]]:
@@ -286,10 +293,25 @@ def check_artifacts(command: SubmitCommand, options: SubmitOptions) -> None:
             f"{dist / package.ARCHIVE} was built for other requirements than setup.py now lists; "
             "run `make package` to rebuild it"
         )
+    driver = _conf_value(command, "spark.pyspark.driver.python")
+    packaged = packaged_driver_python(options)
+    if command.deploy_mode == "client" and driver == str(packaged.absolute()) and not packaged.exists():
+        raise TweetsEtlError(
+            f"client mode runs the driver here with {packaged}, which is missing: run `make package` to "
+            "rebuild it, or set PYSPARK_DRIVER_PYTHON to a Python with the pipeline extra's packages"
+        )
     if "--keytab" in command.argv:
         keytab = command.argv[command.argv.index("--keytab") + 1]
         if not os.access(keytab, os.R_OK):
             raise TweetsEtlError(f"keytab {keytab} is not readable by this user; check the path and mode")
+
+
+def _conf_value(command: SubmitCommand, key: str) -> Optional[str]:
+    """The value a ``--conf key=value`` of the command gives ``key``, or None."""
+    argv = list(command.argv)
+    found = [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--conf"]
+    values = [setting.split("=", 1)[1] for setting in found if setting.startswith(f"{key}=")]
+    return values[-1] if values else None
 
 
 def run(command: SubmitCommand, *, job: str) -> int:
@@ -405,7 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--driver-python",
         help="client mode: the driver's Python (default: $PYSPARK_DRIVER_PYTHON, else "
-        "DIST/executor-env/bin/python when it exists, else python3)",
+        "DIST/executor-env/bin/python, which make package builds)",
     )
     parser.add_argument("--dry-run", action="store_true", help="print the exact command and exit")
     parser.add_argument("job_args", nargs=argparse.REMAINDER, help="arguments for the job, after --")

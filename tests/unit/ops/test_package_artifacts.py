@@ -97,6 +97,8 @@ def test_the_fingerprint_changes_with_requirements_python_and_prefix():
 
 
 def test_an_archive_is_reused_only_when_its_recorded_fingerprint_and_size_match(tmp_path):
+    (tmp_path / package.ENV_DIR / "bin").mkdir(parents=True)
+    (tmp_path / package.ENV_DIR / "bin" / "python").symlink_to(sys.executable)
     (tmp_path / package.ARCHIVE).write_bytes(b"12345")
     record = {"fingerprint": "abc", "archive": {"bytes": 5}}
     (tmp_path / package.INFO_FILE).write_text(json.dumps(record))
@@ -146,3 +148,11 @@ def test_reading_setup_py_without_setuptools_says_how_to_get_it(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"reading the requirements in {REPO / 'setup.py'} needs setuptools")
     assert "run `make install`" in result.stdout
+
+
+def test_an_archive_whose_venv_is_gone_is_rebuilt(tmp_path):
+    """Client mode's driver runs dist/executor-env/bin/python; make package restores it when it is gone."""
+    (tmp_path / package.ARCHIVE).write_bytes(b"12345")
+    (tmp_path / package.INFO_FILE).write_text(json.dumps({"fingerprint": "abc", "archive": {"bytes": 5}}))
+
+    assert not package.archive_is_current(tmp_path, "abc")

@@ -103,14 +103,38 @@ def test_client_mode_runs_the_driver_here_with_a_local_python_and_the_var_dir(tm
     assert command.env_set == {"TWEETS_ETL_CONF_DIR": str(REPO / "conf")}
 
 
-def test_client_mode_without_a_packaged_venv_uses_pyspark_driver_python_then_python3(tmp_path):
-    options = SubmitOptions(dist=tmp_path, deploy_mode="client")
+def packaged_dist(folder: Path, *, venv: bool) -> Path:
+    """A dist/ as make package leaves it (with empty files), with or without executor-env/."""
+    for name in (package.CODE_ZIP, package.ARCHIVE):
+        (folder / name).touch()
+    (folder / "jobs").mkdir()
+    (folder / "jobs" / "pipeline.py").touch()
+    if venv:
+        (folder / package.ENV_DIR / "bin").mkdir(parents=True)
+        (folder / package.ENV_DIR / "bin" / "python").touch()
+    return folder
+
+
+def test_client_mode_without_the_packaged_venv_is_refused_unless_a_driver_python_is_named(tmp_path):
+    """The driver silently fell back on the system python3 when dist/executor-env/ was gone."""
+    options = SubmitOptions(dist=packaged_dist(tmp_path, venv=False), deploy_mode="client")
 
     chosen = build_command(config(), options, environ={"PYSPARK_DRIVER_PYTHON": "/opt/py/bin/python3"})
     default = build_command(config(), options, environ={})
 
     assert confs(chosen)["spark.pyspark.driver.python"] == "/opt/py/bin/python3"
-    assert confs(default)["spark.pyspark.driver.python"] == "python3"
+    check_artifacts(chosen, options)
+    assert confs(default)["spark.pyspark.driver.python"] == str(tmp_path / "executor-env" / "bin" / "python")
+    with pytest.raises(
+        TweetsEtlError, match=r"executor-env/bin/python, which is missing: run `make package`"
+    ):
+        check_artifacts(default, options)
+
+
+def test_cluster_mode_needs_no_local_driver_python(tmp_path):
+    options = SubmitOptions(dist=packaged_dist(tmp_path, venv=False))
+
+    check_artifacts(build_command(config(), options, environ={}), options)
 
 
 def test_the_cluster_metastore_gets_no_derby_settings_and_the_embedded_one_does():
