@@ -9,7 +9,8 @@ Matching (done natively in Spark by :mod:`tweets_etl.transforms.classify`) is on
 
 - a *phrase* is one or more whole words (``at capacity``); ``*`` at the end of a word matches any
   ending (``hallucinat*``); words are separated by any whitespace; hashtags and mentions count as
-  words (``#coding`` matches ``coding``);
+  words (``#coding`` matches ``coding``); only an edge that is a letter, digit or ``_`` must be a
+  word boundary, so an emoji or sign matches wherever it stands (``🔥`` in ``chatgpt🔥``);
 - a *regex* is used as written (on lowercased text) and must mean the same to Java, which runs it,
   and Python, which checks it here: no ``(?P<name>`` groups, no possessive or atomic tricks.
 
@@ -53,14 +54,21 @@ class Lexicon:
 
     @property
     def pattern(self) -> str:
-        parts = [f"(?:{regex})" for regex in self.regexes]
-        if self.phrases:
-            # One pair of word-boundary lookarounds around all phrases, and a lookahead on their first
-            # characters, so the regex engine tries the alternatives only at plausible word starts.
-            words = "|".join(phrase_body(phrase) for phrase in self.phrases)
-            first = "".join(sorted({_escape(phrase[0]) for phrase in self.phrases}))
-            parts.insert(0, f"(?<![{_WORD}])(?=[{first}])(?:{words})(?![{_WORD}])")
-        return "|".join(parts)
+        # Phrases grouped by which of their edges are word characters: each group is one alternation
+        # behind a lookahead on its first characters, so the regex engine tries it only where one of
+        # them starts, with one word-boundary lookaround per word edge (none around an emoji).
+        groups: Dict[Tuple[bool, bool], List[str]] = {}
+        for phrase in self.phrases:
+            groups.setdefault(_word_edges(phrase), []).append(phrase)
+        parts = [
+            _bounded(
+                f"(?=[{''.join(sorted({_escape(phrase[0]) for phrase in phrases}))}])"
+                f"(?:{'|'.join(phrase_body(phrase) for phrase in phrases)})",
+                *edges,
+            )
+            for edges, phrases in sorted(groups.items(), reverse=True)
+        ]
+        return "|".join(parts + [f"(?:{regex})" for regex in self.regexes])
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,25 @@ class Taxonomy:
 
 def phrase_regex(phrase: str) -> str:
     """A phrase as a whole-word regex both Java and Python read the same way (module docstring)."""
-    return f"(?<![{_WORD}])(?:{phrase_body(phrase)})(?![{_WORD}])"
+    return _bounded(f"(?:{phrase_body(phrase)})", *_word_edges(phrase.lower()))
+
+
+def _word_edges(phrase: str) -> Tuple[bool, bool]:
+    """Whether the phrase starts and ends with a word character (a letter, digit or _, or a * ending):
+    only such an edge needs a word boundary. An emoji or a sign is matched wherever it stands:
+    "🔥" in "chatgpt🔥", "c++" in "c++17"."""
+    return _is_word_char(phrase[0]), phrase.endswith("*") or _is_word_char(phrase[-1])
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _bounded(body: str, starts_word: bool, ends_word: bool) -> str:
+    """``body`` with a word-boundary lookbehind and lookahead on the edges that are word characters."""
+    before = f"(?<![{_WORD}])" if starts_word else ""
+    after = f"(?![{_WORD}])" if ends_word else ""
+    return f"{before}{body}{after}"
 
 
 def phrase_body(phrase: str) -> str:

@@ -99,10 +99,33 @@ def test_a_minimal_taxonomy_loads(tmp_path):
         ("can't log in", "i can't log in", True),
         ("c++", "c++ help", True),
         ("$20", "it costs $20", True),
+        # A boundary only on an edge that is a word character: an emoji matches glued to a word.
+        ("🔥", "the power of chatgpt🔥", True),
+        ("👇", "a thread👇", True),
+        ("c++", "c++17 features", True),
+        ("c++", "abc++", False),
+        ("$20", "it costs $200", False),
+        ("über", "rüber", False),
     ],
 )
 def test_phrases_match_whole_words(phrase, text, matches):
     assert (re.search(phrase_regex(phrase), text) is not None) is matches
+
+
+@pytest.mark.parametrize(
+    ("text", "matches"),
+    [
+        ("the power of chatgpt🔥", True),
+        ("chatgpt😡😡", True),
+        ("this is amazing!", True),
+        ("amazingly", False),
+        ("hallucinations", True),
+        ("unhallucinated", False),
+    ],
+)
+def test_a_lexicon_bounds_only_the_word_edges_of_its_phrases(text, matches):
+    pattern = Lexicon(("amazing", "🔥", "😡", "hallucinat*"), ()).pattern
+    assert (re.search(pattern, text) is not None) is matches
 
 
 def test_a_lexicon_joins_phrases_and_regexes_into_one_alternation():

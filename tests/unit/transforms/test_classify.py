@@ -72,6 +72,7 @@ CASES = [
         ["privacy"],
     ),
     ("Jailbreak prompts make it ignore the safety rules", "neutral", "other", ["safety_ethics"]),
+    ("The power of ChatGPT🔥", "neutral", "praise", []),  # an emoji cue glued to a word
     (
         "Used ChatGPT to draft my cover letter and got the interview",
         "neutral",
