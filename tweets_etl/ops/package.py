@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import os
 import platform
@@ -33,6 +34,7 @@ import runpy
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -104,29 +106,57 @@ def build_code_zip(package_dir: Path, output: Path) -> int:
     )
     if not any(path.name == "__init__.py" and path.parent == package_dir for path in files):
         raise TweetsEtlError(f"{package_dir} is not a Python package (no __init__.py)")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.name + ".part")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path in files:
             info = zipfile.ZipInfo(str(path.relative_to(package_dir.parent)), date_time=_ZIP_DATE)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, path.read_bytes())
-    partial.replace(output)
+    replace_file(output, buffer.getvalue())
     return len(files)
 
 
 def copy_jobs(jobs_dir: Path, output_dir: Path) -> List[str]:
-    """Copy the spark-submit entry points, dropping ones that no longer exist in the source."""
+    """Mirror the spark-submit entry points into ``output_dir``, dropping ones gone from the source.
+
+    Every `make submit` does this while other submits may be reading the folder, so it is never emptied:
+    each file is replaced whole, and only stale job files are removed.
+    """
     scripts = sorted(path for path in jobs_dir.glob("*.py") if not path.name.startswith("_"))
     if not scripts:
         raise TweetsEtlError(f"{jobs_dir} has no job entry points (*.py); nothing to submit")
-    if output_dir.exists():
-        shutil.rmtree(output_dir)
-    output_dir.mkdir(parents=True)
     for script in scripts:
-        shutil.copy2(script, output_dir / script.name)
+        replace_file(output_dir / script.name, script.read_bytes(), mode=script.stat().st_mode & 0o777)
+    names = {script.name for script in scripts}
+    for stale in output_dir.glob("*.py"):
+        if stale.name not in names:
+            stale.unlink(missing_ok=True)
     return [script.stem for script in scripts]
+
+
+def replace_file(path: Path, data: bytes, *, mode: int = 0o644) -> bool:
+    """Put ``data`` at ``path`` unless it is there already; returns whether the file changed.
+
+    The bytes go to a temporary file of this process's own, renamed over ``path``: a reader (a running
+    spark-submit) sees the old file or the new one whole, and two writers never share a partial file.
+    """
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return True
 
 
 def python_info(python: str) -> Dict[str, str]:

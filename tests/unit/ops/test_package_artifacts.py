@@ -156,3 +156,99 @@ def test_an_archive_whose_venv_is_gone_is_rebuilt(tmp_path):
     (tmp_path / package.INFO_FILE).write_text(json.dumps({"fingerprint": "abc", "archive": {"bytes": 5}}))
 
     assert not package.archive_is_current(tmp_path, "abc")
+
+
+def _concurrently(writer, reader, *, writers: int = 2, rounds: int = 40) -> list:
+    """Run ``writer`` ``rounds`` times in each of ``writers`` threads while ``reader`` runs in a loop; every
+    exception either raised, by name."""
+    import threading
+
+    errors: list = []
+    done = threading.Event()
+
+    def read():
+        while not done.is_set():
+            try:
+                reader()
+            except Exception as error:
+                errors.append(f"reader: {type(error).__name__}: {error}")
+
+    def write():
+        for _ in range(rounds):
+            try:
+                writer()
+            except Exception as error:
+                errors.append(f"writer: {type(error).__name__}: {error}")
+
+    threads = [threading.Thread(target=write) for _ in range(writers)]
+    watcher = threading.Thread(target=read)
+    watcher.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done.set()
+    watcher.join()
+    return errors
+
+
+def test_two_submits_refreshing_the_jobs_never_hide_a_job_from_a_running_spark_submit(tmp_path):
+    """copy_jobs deleted and recreated dist/jobs on every make submit: a second submit at the same time
+    found no pipeline.py, or failed itself."""
+    out = tmp_path / "jobs"
+    package.copy_jobs(REPO / "jobs", out)
+    expected = (REPO / "jobs" / "pipeline.py").read_bytes()
+
+    def reader():
+        assert (out / "pipeline.py").read_bytes() == expected
+
+    errors = _concurrently(lambda: package.copy_jobs(REPO / "jobs", out), reader)
+
+    assert errors == []
+    assert sorted(path.name for path in out.iterdir()) == sorted(
+        path.name for path in (REPO / "jobs").glob("*.py")
+    )
+
+
+def test_two_submits_rebuilding_the_code_zip_never_leave_a_broken_or_missing_zip(tmp_path):
+    """Both builds wrote the same tweets_etl.zip.part, and one renamed it away under the other. Here the
+    code changes between builds too, so the zip is really rewritten while it is read."""
+    import itertools
+    import shutil
+
+    sources = []
+    for name in ("a", "b"):
+        shutil.copytree(
+            REPO / "tweets_etl", tmp_path / name / "tweets_etl", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        sources.append(tmp_path / name / "tweets_etl")
+    (sources[1] / "changed.py").write_text("CHANGED = True\n")
+    output = tmp_path / "dist" / package.CODE_ZIP
+    versions = set()
+    for source in sources:
+        package.build_code_zip(source, output)
+        versions.add(output.read_bytes())
+    turns = itertools.cycle(sources)
+
+    def reader():
+        assert output.read_bytes() in versions
+
+    errors = _concurrently(lambda: package.build_code_zip(next(turns), output), reader, rounds=15)
+
+    assert errors == [] and len(versions) == 2
+    assert sorted(path.name for path in output.parent.iterdir()) == [package.CODE_ZIP]
+
+
+def test_a_changed_job_replaces_the_old_copy_and_keeps_its_mode(tmp_path):
+    source, out = tmp_path / "jobs", tmp_path / "dist" / "jobs"
+    source.mkdir()
+    (source / "pipeline.py").write_text("print(1)\n")
+    package.copy_jobs(source, out)
+    (source / "pipeline.py").write_text("print(2)\n")
+    (source / "pipeline.py").chmod(0o755)
+
+    package.copy_jobs(source, out)
+
+    assert (out / "pipeline.py").read_text() == "print(2)\n"
+    assert (out / "pipeline.py").stat().st_mode & 0o777 == 0o755
+    assert sorted(path.name for path in out.iterdir()) == ["pipeline.py"]
