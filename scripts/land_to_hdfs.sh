@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # land_to_hdfs.sh: move completed raw files from the edge node's landing folder into the HDFS raw zone.
 #
-# usage: scripts/land_to_hdfs.sh [--keep] [--dry-run] LANDING_DIR HDFS_RAW_DIR
+# usage: scripts/land_to_hdfs.sh [--keep] [--dry-run] [--any-day] LANDING_DIR HDFS_RAW_DIR
 #
 #   LANDING_DIR    local folder `tweets-etl ship` delivers into (ship.remote_dir), e.g. /data/landing/tweets
 #   HDFS_RAW_DIR   HDFS folder the Spark jobs read, e.g. /data/tweets/raw or hdfs://nameservice1/data/tweets/raw
 #   --keep         leave landed files in LANDING_DIR (default: move them to LANDING_DIR/landed/ afterwards)
 #   --dry-run      say what would be landed; change nothing, run no hdfs command
+#   --any-day      land into a landed_date=DAY folder even when DAY is not today (UTC); see below
+#
+# A HDFS_RAW_DIR named landed_date=DAY is the batch of DAY (`make daily`, the Oozie workflow), and only
+# today's (UTC) is filled: for another DAY nothing is landed and the exit is 0, so re-running a past day
+# re-runs exactly the files landed for it then, and files that arrived since wait for today's run instead
+# of joining an old batch. --any-day lands them into DAY anyway (a deliberate change to that batch).
 #
 # Only complete files are landed: NAME with NAME.manifest.json beside it (the shipper writes the manifest
 # last, after verifying NAME) whose local size and sha256 match the manifest. Hidden files, *.part and
@@ -37,7 +43,7 @@ PROG=land_to_hdfs
 MANIFEST_SUFFIX=.manifest.json
 
 usage() {
-  sed -n '3,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -46,11 +52,13 @@ warn() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 
 keep=0
 dry_run=0
+any_day=0
 positional=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --keep) keep=1 ;;
     --dry-run) dry_run=1 ;;
+    --any-day) any_day=1 ;;
     -h | --help) usage ;;
     --) shift; positional+=("$@"); break ;;
     -*) warn "unknown option $1"; usage ;;
@@ -68,6 +76,19 @@ if [ ! -d "$landing" ]; then
   exit 2
 fi
 landing=$(cd "$landing" && pwd -P)
+
+case "${raw_dir##*/}" in
+  landed_date=*)
+    batch_day=${raw_dir##*/landed_date=}
+    today=$(date -u +%F)
+    if [ "$batch_day" != "$today" ] && [ "$any_day" -eq 0 ]; then
+      say "nothing landed: $raw_dir is the batch of $batch_day, not of today ($today UTC), so a re-run of" \
+        "$batch_day reads exactly the files landed for it; files in $landing wait for today's run" \
+        "(--any-day lands them into $batch_day)"
+      exit 0
+    fi
+    ;;
+esac
 read -r -a hdfs_cmd <<< "${HDFS_CMD:-hdfs dfs}"
 hdfs() { "${hdfs_cmd[@]}" "$@"; }
 

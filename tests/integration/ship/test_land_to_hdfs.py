@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -73,7 +74,16 @@ def digest(path: Path) -> str:
 
 def test_header_documents_arguments_environment_and_exit_codes():
     header = SCRIPT.read_text().split("set -uo pipefail")[0]
-    for text in ("usage:", "LANDING_DIR", "HDFS_RAW_DIR", "HDFS_CMD", "exit codes:", "--keep", "--dry-run"):
+    for text in (
+        "usage:",
+        "LANDING_DIR",
+        "HDFS_RAW_DIR",
+        "HDFS_CMD",
+        "exit codes:",
+        "--keep",
+        "--dry-run",
+        "--any-day",
+    ):
         assert text in header
     assert os.access(SCRIPT, os.X_OK)
 
@@ -172,6 +182,56 @@ def test_lands_complete_intact_files_only_never_overwrites_and_a_rerun_skips_the
             "h-gone.jsonl.gz.manifest.json",
         ]
     )
+
+
+def utc_today() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d")
+
+
+def test_a_past_days_folder_gets_nothing_and_hdfs_is_not_touched(tmp_path):
+    landing = tmp_path / "landing"
+    raw = write_raw(landing, "tweets")
+
+    # HDFS_CMD=false: any hdfs call would be exit 3.
+    result = land(str(landing), "hdfs://nameservice1/data/raw/landed_date=2024-05-01", hdfs="false")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(
+        "land_to_hdfs: nothing landed: hdfs://nameservice1/data/raw/landed_date=2024-05-01 is the batch of "
+        f"2024-05-01, not of today ({utc_today()} UTC)"
+    )
+    assert raw.exists() and files_in(landing) == sorted([raw.name, f"{raw.name}.manifest.json"])
+
+
+@pytest.mark.slow
+def test_re_running_a_past_day_leaves_its_batch_as_it_was_and_new_files_go_to_today(tmp_path, hdfs_cmd):
+    landing, raw_zone = tmp_path / "landing", tmp_path / "hdfs" / "raw"
+    past, today = raw_zone / "landed_date=2024-05-01", raw_zone / f"landed_date={utc_today()}"
+    # The past day's batch as its own run left it: the raw file, its manifest in _manifests/.
+    first = write_raw(tmp_path / "shipped", "a-first")
+    (past / "_manifests").mkdir(parents=True)
+    shutil.copy2(first, past / first.name)
+    shutil.copy2(f"{first}.manifest.json", past / "_manifests")
+    late = write_raw(landing, "b-arrived-later")
+
+    rerun = land(str(landing), f"file://{past}", hdfs=hdfs_cmd)
+
+    assert rerun.returncode == 0, rerun.stderr
+    assert "nothing landed" in rerun.stdout
+    assert files_in(past) == [first.name]  # the re-run reads exactly the batch it read before
+    assert late.exists()
+
+    daily = land(str(landing), f"file://{today}", hdfs=hdfs_cmd)
+
+    assert daily.returncode == 0, daily.stderr
+    assert files_in(today) == [late.name] and files_in(past) == [first.name]
+    # Changing a past batch on purpose takes --any-day.
+    extra = write_raw(landing, "c-deliberate")
+
+    deliberate = land("--any-day", str(landing), f"file://{past}", hdfs=hdfs_cmd)
+
+    assert deliberate.returncode == 0, deliberate.stderr
+    assert files_in(past) == sorted([first.name, extra.name])
 
 
 def test_unreachable_hdfs_is_exit_3_and_nothing_moves(tmp_path):
