@@ -202,10 +202,11 @@ has_manifest() { [ -n "${sizes[_manifests/$1$MANIFEST_SUFFIX]+set}" ]; }
 
 archive() {
   [ "$keep" -eq 1 ] && return 0
-  mkdir -p "$landing/landed" &&
+  if ! { mkdir -p "$landing/landed" &&
     mv -f -- "$landing/$1" "$landing/landed/$1" &&
-    mv -f -- "$landing/$1$MANIFEST_SUFFIX" "$landing/landed/$1$MANIFEST_SUFFIX" ||
+    mv -f -- "$landing/$1$MANIFEST_SUFFIX" "$landing/landed/$1$MANIFEST_SUFFIX"; }; then
     warn "$1 is in HDFS, but could not be moved to $landing/landed/"
+  fi
 }
 
 # 2. HDFS reachable, folders there, and what is already landed.
