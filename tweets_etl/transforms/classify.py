@@ -33,6 +33,9 @@ SPAM_INPUT_COLUMNS = (
 
 
 _TEXT = "_classify_text"
+# Apostrophes as phones and keyboards type them (’ ‘ ʼ ‛ ＇ ´ ` ′), read as the ' the taxonomy is
+# written with: "doesn’t work" is a cue as "doesn't work" is.
+_APOSTROPHES = "\u2019\u2018\u02bc\u201b\uff07\u00b4\u0060\u2032"
 
 
 def _with_classify_text(df: DataFrame, text_col: str) -> DataFrame:
@@ -41,8 +44,10 @@ def _with_classify_text(df: DataFrame, text_col: str) -> DataFrame:
 
 
 def classify_text(text: Column) -> Column:
-    """Lowercased text without links, never null: what every taxonomy pattern is matched against."""
-    return F.regexp_replace(F.lower(F.coalesce(text, F.lit(""))), _LINK, " ")
+    """Lowercased text without links, with every apostrophe a straight ``'``, never null: what every
+    taxonomy pattern is matched against."""
+    lowered = F.regexp_replace(F.lower(F.coalesce(text, F.lit(""))), _LINK, " ")
+    return F.translate(lowered, _APOSTROPHES, "'" * len(_APOSTROPHES))
 
 
 def with_feedback_type(df: DataFrame, *, taxonomy: Taxonomy, text_col: str = "text") -> DataFrame:

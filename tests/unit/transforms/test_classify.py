@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 
 from tweets_etl.tables import INT_TWEETS_ENRICHED, STG_TWEETS
 from tweets_etl.taxonomy import SPAM_REASONS, load_taxonomy
-from tweets_etl.transforms.classify import with_aspects, with_feedback_type, with_spam_flags
+from tweets_etl.transforms.classify import classify_text, with_aspects, with_feedback_type, with_spam_flags
 from tweets_etl.transforms.enrich import JUDGEMENT_COLUMNS, judge_tweets
 from tweets_etl.transforms.sentiment import with_sentiment
 
@@ -73,6 +73,9 @@ CASES = [
     ),
     ("Jailbreak prompts make it ignore the safety rules", "neutral", "other", ["safety_ethics"]),
     ("The power of ChatGPT🔥", "neutral", "praise", []),  # an emoji cue glued to a word
+    ("ChatGPT doesn’t work today", "neutral", "complaint", []),  # a phone's apostrophe
+    ("I’d pay for a version that remembers", "neutral", "suggestion", ["pricing"]),
+    ("Thanks #ChatGPT for the recipe", "neutral", "praise", []),
     (
         "Used ChatGPT to draft my cover letter and got the interview",
         "neutral",
@@ -118,6 +121,18 @@ def test_sentiment_decides_between_praise_complaint_and_other(spark, taxonomy):
         for row in _transform(df, with_feedback_type, taxonomy).collect()
     }
     assert result == {"positive": "praise", "negative": "complaint", "neutral": "other", None: "other"}
+
+
+def test_classify_text_is_lowercased_without_links_and_with_straight_apostrophes(spark):
+    df = spark.createDataFrame(
+        [("1", "It’s DOWN https://t.co/x"), ("2", "I‘d pay, don`t ʼem"), ("3", None)],
+        "tweet_id string, text string",
+    )
+    expected = spark.createDataFrame(
+        [("1", "it's down  "), ("2", "i'd pay, don't 'em"), ("3", "")], "tweet_id string, text string"
+    )
+    actual = df.select("tweet_id", classify_text(F.col("text")).alias("text"))
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
 def test_feedback_type_needs_sentiment_first(spark, taxonomy):
