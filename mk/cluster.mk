@@ -38,7 +38,7 @@ submit: | $(STAMP) ## spark-submit JOB=pipeline|ingest|stage|enrich|model|check 
 	@$(OPS).submit $(SUBMIT_FLAGS) $(if $(filter-out 0,$(DRY_RUN)),--dry-run) -- $(JOB_ARGS)
 
 .PHONY: daily
-daily: ## Land DAY's files from LANDING_DIR into HDFS_RAW_DIR/landed_date=DAY, then submit the pipeline on them
+daily: ## Land new files into HDFS_RAW_DIR/landed_date=DAY (only when DAY is today, UTC), then submit the pipeline on that day
 	bash scripts/land_to_hdfs.sh $(LANDING_DIR) $(HDFS_RAW_DIR)/landed_date=$(DAY)
 	$(MAKE) --no-print-directory submit ENV=$(ENV) JOB=pipeline \
 		JOB_ARGS="--input hdfs://$(HDFS_RAW_DIR)/landed_date=$(DAY) $(JOB_ARGS)"
