@@ -27,7 +27,7 @@ def session_conf(config: Config) -> Dict[str, str]:
     """All Spark settings this config implies (exposed for `make submit`, which passes them as --conf)."""
     conf = {"spark.sql.shuffle.partitions": str(config.spark.shuffle_partitions)}
     if config.warehouse.metastore == "embedded":
-        conf.update(embedded_metastore_conf(config.var_path))
+        conf.update(embedded_metastore_conf(config.var_path, Path(config.conf_dir)))
     if config.spark.master.startswith("local"):
         # The whole job runs in this one JVM: the throughput collector suits a batch better than
         # the default G1 (about 9% faster at 1M tweets on 2 cores, measured with make bench).
@@ -70,10 +70,11 @@ def plain_encoded_columns_conf() -> Dict[str, str]:
     return {f"parquet.enable.dictionary#{path}": "false" for path in NEAR_UNIQUE_COLUMNS}
 
 
-def embedded_metastore_conf(var_dir: Path) -> Dict[str, str]:
-    """Derby metastore and warehouse folder under the var dir: a laptop needs nothing else."""
+def embedded_metastore_conf(var_dir: Path, conf_dir: Path) -> Dict[str, str]:
+    """Derby metastore and warehouse folder under the var dir: a laptop needs nothing else. Spark's
+    log settings come from the config's folder, which for an installed package is its own copy."""
     metastore = var_dir / "metastore"
-    log4j = Path(__file__).resolve().parents[1] / "conf" / "spark" / "log4j2.properties"
+    log4j = conf_dir.resolve() / "spark" / "log4j2.properties"
     java_options = f"-Dderby.system.home={metastore}"
     if log4j.is_file():
         java_options += f" -Dlog4j.configurationFile=file:{log4j}"

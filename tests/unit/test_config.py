@@ -78,6 +78,19 @@ def test_a_local_run_gets_the_throughput_collector_and_a_cluster_keeps_its_own()
     assert LOCAL_GC_OPTION not in cluster.get("spark.driver.extraJavaOptions", "")
 
 
+def test_spark_log_settings_come_from_the_configs_own_folder(tmp_path):
+    """An installed package has no repo conf/ beside it: its log settings are in its own copy."""
+    import shutil
+
+    from tweets_etl.spark import session_conf
+
+    shutil.copytree(CONF, tmp_path / "conf")
+    options = session_conf(load_config(conf_dir=str(tmp_path / "conf"), var_dir="/v", environ={}))
+
+    log4j = tmp_path / "conf" / "spark" / "log4j2.properties"
+    assert f"-Dlog4j.configurationFile=file:{log4j.resolve()}" in options["spark.driver.extraJavaOptions"]
+
+
 def test_the_embedded_metastore_prunes_partitions_in_spark_when_derby_cannot():
     """Derby's direct SQL failed on date partitions in a real local metastore (it cast raw_records'
     batch ids to dates), and every stage that read a batch's days failed with it."""
