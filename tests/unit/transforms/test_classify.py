@@ -14,7 +14,14 @@ from pyspark.sql import functions as F
 
 from tweets_etl.tables import INT_TWEETS_ENRICHED, STG_TWEETS
 from tweets_etl.taxonomy import SPAM_REASONS, load_taxonomy
-from tweets_etl.transforms.classify import classify_text, with_aspects, with_feedback_type, with_spam_flags
+from tweets_etl.transforms.classify import (
+    aspects_column,
+    classify_text,
+    cue_columns,
+    with_aspects,
+    with_feedback_type,
+    with_spam_flags,
+)
 from tweets_etl.transforms.enrich import JUDGEMENT_COLUMNS, judge_tweets
 from tweets_etl.transforms.sentiment import with_sentiment
 
@@ -132,6 +139,41 @@ def test_classify_text_is_lowercased_without_links_and_with_straight_apostrophes
         [("1", "it's down  "), ("2", "i'd pay, don't 'em"), ("3", "")], "tweet_id string, text string"
     )
     actual = df.select("tweet_id", classify_text(F.col("text")).alias("text"))
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+# (text, cues matched in taxonomy order, aspects, promo_terms): the regexes match whole words only.
+WHOLE_WORD_CASES = [
+    ("ChatGPT is downright amazing", ["praise"], [], False),
+    ("it is downloading", [], [], False),
+    ("start and follow the steps", [], [], False),
+    ("smart and likeable assistant", [], [], False),
+    ("support and follow up with customers", [], ["business_marketing"], False),
+    ("my laptop 3 years old", [], [], False),
+    ("I won’t doubt your games again", [], [], False),
+    ("it's down for me", ["complaint"], ["availability"], False),
+    ("it won’t do my homework", ["complaint"], ["education"], False),
+    ("Top 10 prompts", ["news_promo"], [], False),
+    ("RT and follow to win", [], [], True),
+    (None, [], [], False),
+]
+
+
+def test_taxonomy_regexes_match_whole_words_only(spark, taxonomy):
+    df = spark.createDataFrame([(text,) for text, _, _, _ in WHOLE_WORD_CASES], "text string")
+    text = classify_text(F.col("text"))
+    cues = F.array_compact(
+        F.array(*[F.when(match, F.lit(type_id)) for type_id, match in cue_columns(text, taxonomy).items()])
+    )
+    actual = df.select(
+        "text",
+        cues.alias("cues"),
+        aspects_column(text, taxonomy).alias("aspects"),
+        text.rlike(taxonomy.spam.promo.pattern).alias("promo_terms"),
+    )
+    expected = spark.createDataFrame(
+        WHOLE_WORD_CASES, "text string, cues array<string>, aspects array<string>, promo_terms boolean"
+    )
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
