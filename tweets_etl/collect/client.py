@@ -52,7 +52,7 @@ def bearer_token(environ: Optional[Mapping[str, str]] = None) -> str:
         value = (environ.get(name) or "").strip()
         if value:
             return value
-    raise CollectError(
+    raise AccessError(
         "no X API bearer token: export X_BEARER_TOKEN with your app's Bearer Token from the developer portal"
     )
 

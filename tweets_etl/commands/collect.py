@@ -33,7 +33,7 @@ exit codes:
   0  the pass finished, or stopped at the --max-tweets budget (the next run continues it)
   1  the API kept failing, or the state is locked or unreadable; pages written so far are kept
   2  a bad option: query too long, page size, times that are not RFC 3339 or out of range
-  3  the token or access was refused (401/403), or the monthly usage cap is spent
+  3  no token, the token or access was refused (401/403), or the monthly usage cap is spent
 """
 
 

@@ -36,10 +36,10 @@ def test_collect_writes_raw_files_and_prints_a_summary(cli, x_api, tmp_path, cap
     assert x_api.calls()[0]["query"] == "chatgpt lang:en"
 
 
-def test_missing_token_is_one_sentence(cli, monkeypatch, capsys):
+def test_missing_token_is_one_sentence_and_exit_3_like_a_refused_one(cli, monkeypatch, capsys):
     monkeypatch.delenv("X_BEARER_TOKEN")
 
-    assert cli("--max-tweets", "10") == 1
+    assert cli("--max-tweets", "10") == 3
 
     err = capsys.readouterr().err.strip()
     assert err.startswith("tweets-etl collect: error: no X API bearer token: export X_BEARER_TOKEN")
