@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from tweets_etl.tables import BRIDGE_TWEET_ASPECTS, BRIDGE_TWEET_HASHTAGS, FCT_TWEETS
@@ -17,11 +17,19 @@ def build_fct_tweets(stg_df: DataFrame, enrichment_df: DataFrame) -> DataFrame:
     Each side is reduced to the fact's keys and measures before the two are joined on tweet_id, so
     the join moves and sorts narrow rows.
     """
-    interactions = [F.col(name) for name in ("like_count", "retweet_count", "reply_count", "quote_count")]
+    # X API v2 gives a retweet its original's public metrics: summed over tweets, they would count the
+    # original once per retweet collected. They do not apply to the retweet, so they are null there
+    # (SUM and AVG skip them); the original's own row, when collected, carries them once.
+    is_retweet = F.col("tweet_type") == "retweet"
+
+    def own(name: str) -> Column:
+        return F.when(is_retweet, F.lit(None).cast("bigint")).otherwise(F.col(name))
+
+    interactions = [own(name) for name in ("like_count", "retweet_count", "reply_count", "quote_count")]
     engagement = F.when(
         interactions[0].isNotNull(), sum(F.coalesce(count, F.lit(0)) for count in interactions)
     ).cast("bigint")
-    impressions = F.col("impression_count")
+    impressions = own("impression_count")
     tweets = stg_df.select(
         "tweet_id",
         date_key(F.col("created_at")).alias("date_key"),
@@ -32,12 +40,17 @@ def build_fct_tweets(stg_df: DataFrame, enrichment_df: DataFrame) -> DataFrame:
         surrogate_key(F.col("lang")).alias("language_key"),
         surrogate_key(F.col("tweet_type")).alias("tweet_type_key"),
         "created_at",
-        "like_count",
-        "retweet_count",
-        "reply_count",
-        "quote_count",
-        "bookmark_count",
-        "impression_count",
+        *[
+            own(name).alias(name)
+            for name in (
+                "like_count",
+                "retweet_count",
+                "reply_count",
+                "quote_count",
+                "bookmark_count",
+                "impression_count",
+            )
+        ],
         engagement.alias("engagement_count"),
         F.when(impressions > 0, engagement / impressions).alias("engagement_rate"),
         "author_followers_count",
@@ -45,7 +58,7 @@ def build_fct_tweets(stg_df: DataFrame, enrichment_df: DataFrame) -> DataFrame:
         F.size("mentions").alias("mention_count"),
         F.size("urls").alias("url_count"),
         "has_media",
-        (F.col("tweet_type") == "retweet").alias("is_retweet"),
+        is_retweet.alias("is_retweet"),
         "retrieved_at",
         "batch_id",
         "created_date",

@@ -124,6 +124,39 @@ def test_engagement_is_the_sum_of_interactions_and_its_rate_needs_impressions(sp
     )
 
 
+def test_a_retweet_carries_no_interaction_measures_of_its_own(spark):
+    # X API v2 gives a retweet its original's public metrics (retweet_count is the original's, the
+    # others 0): summed with the original's own row they would count its engagement twice.
+    measures = ("like_count", "retweet_count", "reply_count", "quote_count", "bookmark_count")
+    batch = stg(
+        spark,
+        {"tweet_id": "1", "tweet_type": "original", **metrics(10, 845, 2, 1, 400), "bookmark_count": 3},
+        {"tweet_id": "2", "tweet_type": "retweet", **metrics(0, 845, 0, 0, 0), "bookmark_count": 0},
+        {"tweet_id": "3", "tweet_type": "retweet", **metrics(0, 845, 0, 0, None)},
+        {"tweet_id": "4", "tweet_type": "quote", **metrics(1, 2, 0, 0, 10)},
+        # Type unknown: the counts are kept, nothing says they are someone else's.
+        {"tweet_id": "5", **metrics(4, 0, 0, 0, 8)},
+    )
+
+    fct = fct_of(batch)
+
+    assert_rows(
+        spark,
+        fct.select("tweet_id", *measures, "impression_count", "engagement_count", "engagement_rate"),
+        "tweet_id string, like_count bigint, retweet_count bigint, reply_count bigint, quote_count bigint,"
+        " bookmark_count bigint, impression_count bigint, engagement_count bigint, engagement_rate double",
+        [
+            ("1", 10, 845, 2, 1, 3, 400, 858, 858 / 400),
+            ("2", None, None, None, None, None, None, None, None),
+            ("3", None, None, None, None, None, None, None, None),
+            ("4", 1, 2, 0, 0, None, 10, 3, 0.3),
+            ("5", 4, 0, 0, 0, None, 8, 4, 0.5),
+        ],
+    )
+    totals = fct.agg(F.sum("engagement_count"), F.sum("retweet_count"), F.count("engagement_rate")).first()
+    assert tuple(totals) == (865, 847, 3)
+
+
 def test_fact_counts_flags_and_columns(spark):
     batch = stg(
         spark,
