@@ -4,11 +4,17 @@ A second JVM on the same metastore (a `tweets-etl serve` left running, a pipelin
 fails deep inside Hive with tens of thousands of lines of Java stack trace, so the lock is checked
 first: Derby holds an exclusive lock on ``dbex.lck`` while the database is booted, and Java's file
 locks on Linux and macOS are the POSIX locks ``fcntl`` sees.
+
+A command's ``spark.stop()`` returns while its JVM is still exiting and holding that lock, for about a
+second, so ``tweets-etl run && tweets-etl report`` would find the metastore busy: the check waits a
+while for the lock to go before it refuses.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from pathlib import Path
 
 from tweets_etl.config import Config
@@ -18,6 +24,12 @@ try:
     import fcntl
 except ImportError:  # Windows: no POSIX locks; Derby's own error is all we get there
     fcntl = None  # type: ignore[assignment]
+
+# How long a command waits for another process's JVM to release the metastore: enough for one that is
+# exiting (about 1 s after spark.stop() on 2 cores), short enough to refuse a running server quickly.
+RELEASE_WAIT_SECONDS = 15.0
+_POLL_SECONDS = 0.2
+log = logging.getLogger("tweets_etl.metastore")
 
 
 class MetastoreBusyError(TweetsEtlError):
@@ -48,10 +60,21 @@ def metastore_in_use(config: Config) -> bool:
         os.close(fd)
 
 
-def require_free_metastore(config: Config) -> None:
-    if metastore_in_use(config):
-        raise MetastoreBusyError(
-            f"the metastore in {config.var_path / 'metastore'} is open in another Spark process "
-            "(a running `tweets-etl serve`, `run` or `sql`?); the embedded Derby metastore allows one at "
-            "a time, so stop that process first or use another --var-dir"
-        )
+def require_free_metastore(config: Config, wait_seconds: float = RELEASE_WAIT_SECONDS) -> None:
+    """Return once no other process has the metastore open; refuse if one still has after ``wait_seconds``."""
+    if not metastore_in_use(config):
+        return
+    folder = config.var_path / "metastore"
+    log.info(
+        "the metastore in %s is open in another Spark process; waiting up to %.0f s", folder, wait_seconds
+    )
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        time.sleep(_POLL_SECONDS)
+        if not metastore_in_use(config):
+            return
+    raise MetastoreBusyError(
+        f"the metastore in {folder} is open in another Spark process (a running `tweets-etl serve`, "
+        f"`run` or `sql`?) and stayed open for {wait_seconds:.0f} s; the embedded Derby metastore allows "
+        "one at a time, so stop that process first or use another --var-dir"
+    )

@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 
 import pytest
 
@@ -94,11 +96,35 @@ def test_a_metastore_held_by_another_process_is_detected(tmp_path):
     try:
         assert holder.stdout.readline().strip() == "locked"
         assert metastore_in_use(config)
-        with pytest.raises(MetastoreBusyError, match="open in another Spark process"):
-            require_free_metastore(config)
+        started = time.monotonic()
+        with pytest.raises(MetastoreBusyError, match=r"open in another Spark process .* stayed open for 1 s"):
+            require_free_metastore(config, wait_seconds=1)
+        assert time.monotonic() - started >= 1
     finally:
         holder.communicate("\n", timeout=10)
     assert not metastore_in_use(config)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file locks")
+def test_a_metastore_released_soon_after_is_waited_for(tmp_path):
+    # As a JVM does for about a second after its command's spark.stop() has returned.
+    config = _config(tmp_path)
+    lock = derby_lock_file(config)
+    lock.parent.mkdir(parents=True)
+    lock.write_bytes(b"\0\0\0\0")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(lock)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        release = threading.Timer(1.5, holder.stdin.close)
+        release.start()
+        started = time.monotonic()
+        require_free_metastore(config)
+        assert 1.5 <= time.monotonic() - started < 10
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
 
 
 @pytest.mark.parametrize(
