@@ -12,7 +12,11 @@ Matching (done natively in Spark by :mod:`tweets_etl.transforms.classify`) is on
   words (``#coding`` matches ``coding``); only an edge that is a letter, digit or ``_`` must be a
   word boundary, so an emoji or sign matches wherever it stands (``🔥`` in ``chatgpt🔥``);
 - a *regex* is used as written (on lowercased text) and must mean the same to Java, which runs it,
-  and Python, which checks it here: no ``(?P<name>`` groups, no possessive or atomic tricks.
+  and Python, which checks it here: no ``(?P<name>`` groups, no backreferences (the regexes of a
+  lexicon are merged into one, which renumbers groups), no ``(?#`` comments or ``(?(`` conditionals,
+  ``{`` only as a repetition like ``{2,3}``, and no upper-case letters, which lowercased text never
+  has. :func:`check_with_java` compiles every pattern with Java's own engine, for what Python cannot
+  tell, before a run writes anything.
 
 This module has no Spark import; the patterns it builds are plain strings.
 """
@@ -43,6 +47,10 @@ _ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 # Word characters of lowercased text, spelled out so Java and Python agree on word boundaries.
 _WORD = "a-z0-9_"
 _PHRASE = re.compile(r"^[^*\s]+\*?(?:\s+[^*\s]+\*?)*$")
+# A brace Java reads as a repetition; any other unescaped { outside [...] is a Java syntax error.
+_REPETITION = re.compile(r"\{\d+(?:,\d*)?\}")
+# Java's \p{L}, \P{IsAlphabetic}, \pL: Python's re has no such classes, so it checks \w in their place.
+_UNICODE_CLASS = re.compile(r"(?<!\\)\\[pP](?:\{[^}]*\}|[a-zA-Z])")
 
 
 @dataclass(frozen=True)
@@ -168,6 +176,107 @@ def phrase_body(phrase: str) -> str:
 def _escape(char: str) -> str:
     """Backslash before ASCII punctuation only: Java rejects a backslash before a letter."""
     return f"\\{char}" if char in string.punctuation else char
+
+
+def java_problem(regex: str) -> Optional[str]:
+    """Why a regex Python compiles would fail in Java, mean something else there, or never match
+    lowercased text once merged into its lexicon's alternation; None when there is no such reason."""
+    index, in_class = 0, False
+    while index < len(regex):
+        char = regex[index]
+        if char == "\\":
+            following = regex[index + 1 : index + 2]
+            if (following.isdigit() and following != "0") or regex.startswith("k<", index + 1):
+                return (
+                    f"uses the backreference \\{following}; the regexes of a lexicon are merged into one, "
+                    "which renumbers groups, so write the repeated text out"
+                )
+            index += _escape_length(regex, index)
+            continue
+        if char.isupper():
+            return (
+                f"has the upper-case letter {char!r}, but tweets are matched lowercased, so it can never "
+                "match; write it in lower case"
+            )
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            # A ] first in a class (after an optional ^) is a literal ], in Java and Python alike.
+            index += 1 + (regex.startswith("^", index + 1))
+            index += regex.startswith("]", index)
+            continue
+        elif regex.startswith("(?#", index):
+            return "uses a (?#...) comment, which Java does not know; delete the comment"
+        elif regex.startswith("(?(", index):
+            return "uses a (?(...)...) conditional, which Java does not know; write the alternatives out"
+        elif char == "{" and not _REPETITION.match(regex, index):
+            return "has a { that is not a repetition like {2} or {1,3}, which Java refuses; write \\{ for a brace"
+        index += 1
+    return None
+
+
+def _escape_length(regex: str, index: int) -> int:
+    """Characters taken by the escape starting at ``regex[index]`` (a backslash), so that the letters
+    of ``\\S``, ``\\p{Lu}``, ``\\x4A``, ``\\u00C9`` or ``\\N{NAME}`` are not read as upper-case text."""
+    following = regex[index + 1 : index + 2]
+    if following in ("p", "P", "N", "x") and regex.startswith("{", index + 2):
+        close = regex.find("}", index + 2)
+        return (close if close >= 0 else len(regex)) - index + 1
+    return 2 + {"p": 1, "P": 1, "x": 2, "u": 4, "c": 1}.get(following, 0)
+
+
+def check_with_java(taxonomy: Taxonomy, spark: Any) -> None:
+    """Compile every pattern of ``taxonomy`` with ``java.util.regex.Pattern``, the engine Spark's
+    ``rlike`` runs, through ``spark``'s JVM: each regex on its own, then each lexicon's whole
+    pattern. Raises a one-line ConfigError naming the file and key of the first Java refuses.
+
+    Call it when a run starts, before anything is written: :func:`load_taxonomy` checks with Python's
+    ``re`` and :func:`java_problem`, which cannot know every way Java's syntax differs
+    (``(?a)``, for one, is a Python flag and a Java error)."""
+    compile_in_java = spark._jvm.java.util.regex.Pattern.compile
+    for key, lexicon in _lexicons(taxonomy):
+        for index, regex in enumerate(lexicon.regexes):
+            reason = _java_refusal(compile_in_java, regex)
+            if reason:
+                raise ConfigError(
+                    f"{taxonomy.path}: {key}.regexes[{index}] {regex!r} is not a valid Java regular "
+                    f"expression ({reason}); fix or escape it"
+                )
+        reason = _java_refusal(compile_in_java, lexicon.pattern)
+        if reason:
+            raise ConfigError(
+                f"{taxonomy.path}: {key} does not compile in Java once its phrases and regexes are "
+                f"merged ({reason}); check its phrases"
+            )
+
+
+def _lexicons(taxonomy: Taxonomy) -> List[Tuple[str, Lexicon]]:
+    """Every lexicon with the key load_taxonomy names it by."""
+    found = [
+        (f"feedback_types.types[{index}] ({item.id})", item.cues)
+        for index, item in enumerate(taxonomy.feedback_types)
+        if item.cues
+    ]
+    found += [(f"aspects[{index}] ({item.id})", item.lexicon) for index, item in enumerate(taxonomy.aspects)]
+    return [*found, ("spam.promo", taxonomy.spam.promo)]
+
+
+def _java_refusal(compile_in_java: Any, pattern: str) -> Optional[str]:
+    """Java's one-line reason for refusing ``pattern`` ("Illegal repetition near index 1"), or None."""
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors import IllegalArgumentException
+
+    try:
+        compile_in_java(pattern)
+    except IllegalArgumentException as error:  # PySpark's translation of PatternSyntaxException
+        return (error.desc or "").strip().splitlines()[0] if (error.desc or "").strip() else "refused"
+    except Py4JJavaError as error:  # the same, where PySpark does not translate it
+        java = error.java_exception
+        if java.getClass().getName() != "java.util.regex.PatternSyntaxException":
+            raise
+        return f"{java.getDescription()} near index {java.getIndex()}"
+    return None
 
 
 def load_taxonomy(path: Union[str, Path]) -> Taxonomy:
@@ -360,11 +469,14 @@ class _Reader:
                 key, f"{value!r} uses a Python-only (?P...) group; use a plain group (...) instead"
             )
         try:
-            compiled = re.compile(value)
+            compiled = re.compile(_UNICODE_CLASS.sub(r"\\w", value))
         except re.error as error:
             raise self.fail(
                 key, f"{value!r} is not a valid regular expression ({error}); fix or escape it"
             ) from None
+        problem = java_problem(value)
+        if problem:
+            raise self.fail(key, f"{value!r} {problem}")
         if compiled.match(""):
             raise self.fail(
                 key, f"{value!r} matches empty text, so it would match every tweet; make it stricter"

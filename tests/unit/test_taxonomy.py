@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from tweets_etl.errors import ConfigError
-from tweets_etl.taxonomy import Lexicon, load_taxonomy, phrase_regex
+from tweets_etl.taxonomy import Lexicon, check_with_java, java_problem, load_taxonomy, phrase_regex
 
 ASPECT_IDS = [
     "coding",
@@ -162,6 +162,24 @@ def _broken(mutate):
             "uses a Python-only (?P...) group",
         ),
         (lambda d: d["aspects"][0].update(regexes=["x*"]), "matches empty text"),
+        # Python's re compiles these; Java refuses them, or they can never match lowercased text.
+        (
+            lambda d: d["aspects"][0].update(regexes=["{free}"]),
+            "aspects[0] (availability).regexes[0] '{free}' has a { that is not a repetition like {2}",
+        ),
+        (
+            lambda d: d["aspects"][0].update(regexes=["price: {"]),
+            "'price: {' has a { that is not a repetition",
+        ),
+        (lambda d: d["aspects"][0].update(regexes=["a{,3}"]), "'a{,3}' has a { that is not a repetition"),
+        (lambda d: d["aspects"][0].update(regexes=["(?#why)down"]), "uses a (?#...) comment"),
+        (lambda d: d["aspects"][0].update(regexes=["(a)?(?(1)b|c)"]), "uses a (?(...)...) conditional"),
+        (lambda d: d["aspects"][0].update(regexes=[r"(down)\1"]), "uses the backreference \\1"),
+        (
+            lambda d: d["aspects"][0].update(regexes=["ChatGPT down"]),
+            "'ChatGPT down' has the upper-case letter 'C', but tweets are matched lowercased",
+        ),
+        (lambda d: d["aspects"][0].update(regexes=["[A-Z]+ down"]), "has the upper-case letter 'A'"),
         (
             lambda d: d["aspects"][0].update(phrases=["do*wn"]),
             "aspects[0] (availability).phrases[0] is 'do*wn'; a phrase is words, with * only at the end",
@@ -217,6 +235,49 @@ def test_every_mistake_is_one_sentence_naming_file_and_key(tmp_path, mutate, mes
     assert text.startswith(f"{path}: ")
     assert message in text
     assert "\n" not in text
+
+
+@pytest.mark.parametrize(
+    "regex",
+    [
+        r"\S+ \W \d\D \p{Lu} \pL \P{IsAlphabetic} \x4A \u00C9 \N{DIGIT ONE} \cM",
+        r"x{2} y{2,} z{1,3} [{}] \{free\}",
+        r"[]a] [^]a] \(?#x\)",
+        r"(?<![a-z0-9_])(down|dead)(?![a-z0-9_])",
+    ],
+)
+def test_escapes_classes_and_repetitions_java_reads_alike_pass(regex):
+    assert java_problem(regex) is None
+
+
+def test_a_regex_with_java_unicode_classes_loads(tmp_path):
+    path = _write(tmp_path, _broken(lambda d: d["aspects"][0].update(regexes=[r"\p{L}+ is down"])))
+    assert load_taxonomy(path).aspects[0].lexicon.regexes == (r"\p{L}+ is down",)
+
+
+def test_the_shipped_regexes_have_no_java_problem(repo_root):
+    taxonomy = load_taxonomy(repo_root / "conf" / "taxonomy.yaml")
+    lexicons = [item.cues for item in taxonomy.feedback_types if item.cues]
+    lexicons += [aspect.lexicon for aspect in taxonomy.aspects] + [taxonomy.spam.promo]
+    assert [regex for lexicon in lexicons for regex in lexicon.regexes if java_problem(regex)] == []
+
+
+@pytest.mark.spark
+def test_java_compiles_every_pattern_of_the_shipped_taxonomy(spark, repo_root):
+    check_with_java(load_taxonomy(repo_root / "conf" / "taxonomy.yaml"), spark)
+
+
+@pytest.mark.spark
+def test_what_only_java_refuses_is_one_sentence_naming_file_and_key(spark, tmp_path):
+    # (?a) is Python's ASCII flag and an unknown inline modifier to Java.
+    path = _write(tmp_path, _broken(lambda d: d["spam"]["promo"].update(regexes=["x", "(?a)free money"])))
+    taxonomy = load_taxonomy(path)
+    with pytest.raises(ConfigError) as raised:
+        check_with_java(taxonomy, spark)
+    assert str(raised.value) == (
+        f"{path}: spam.promo.regexes[1] '(?a)free money' is not a valid Java regular expression "
+        "(Unknown inline modifier near index 2); fix or escape it"
+    )
 
 
 def test_unreadable_files_are_named(tmp_path):
