@@ -45,21 +45,32 @@ def write_report(
     data: Dict[str, Any], out_dir: Path, thresholds: Thresholds = DEFAULT_THRESHOLDS
 ) -> ReportFiles:
     """Render and write both files; a reader never sees a half-written file (write, then rename).
-    The page quotes ``thresholds``, those of the configured sentiment backend."""
+    The page quotes ``thresholds``, those of the configured sentiment backend.
+
+    Both texts are made, and both written to temporary files, before either is renamed into place:
+    a page that cannot be rendered or a full disk leaves the previous pair as it was, never a new
+    dashboard.json beside an old dashboard.html.
+    """
+    html = render_dashboard(data, thresholds)
+    numbers = json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path, json_path = out_dir / HTML_NAME, out_dir / JSON_NAME
-    _write_atomically(json_path, json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
-    _write_atomically(html_path, render_dashboard(data, thresholds))
+    _write_together({json_path: numbers, html_path: html})
     return ReportFiles(html_path, json_path, data)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+def _write_together(texts: Dict[Path, str]) -> None:
+    temporaries: Dict[Path, str] = {}
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        for path, text in texts.items():
+            handle, temporaries[path] = tempfile.mkstemp(
+                prefix=f".{path.name}.", suffix=".part", dir=path.parent
+            )
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            os.chmod(temporaries[path], 0o644)
+        for path, temporary in temporaries.items():
+            os.replace(temporary, path)
+    finally:
+        for temporary in temporaries.values():
+            Path(temporary).unlink(missing_ok=True)

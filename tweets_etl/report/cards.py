@@ -11,9 +11,17 @@ import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set
 
 from tweets_etl.report import svg
+from tweets_etl.report.periods import NOT_JUDGED, NOT_JUDGED_NAME
 from tweets_etl.report.svg import NEGATIVE, NEUTRAL, POSITIVE, UNSCORED, Bar, Slice, esc
 
-LABEL_COLORS = {"positive": POSITIVE, "neutral": NEUTRAL, "negative": NEGATIVE, "unscored": UNSCORED}
+LABEL_COLORS = {
+    "positive": POSITIVE,
+    "neutral": NEUTRAL,
+    "negative": NEGATIVE,
+    "unscored": UNSCORED,
+    NOT_JUDGED: svg.NOT_JUDGED,
+}
+LABEL_NAMES = {NOT_JUDGED: NOT_JUDGED_NAME}
 BAND_COLORS = {
     "very_negative": "#b42318",
     "negative": "#e8776f",
@@ -21,7 +29,13 @@ BAND_COLORS = {
     "positive": "#6cc08b",
     "very_positive": "#1f7a45",
     "unscored": UNSCORED,
+    NOT_JUDGED: svg.NOT_JUDGED,
 }
+OTHER_COLOR = "#b8c0c8"
+NOT_JUDGED_NOTE = (
+    f"{NOT_JUDGED_NAME.lower()}: loaded without the enrich stage; "
+    "`tweets-etl run --stages enrich,model,check` judges them"
+)
 FEEDBACK_COLORS = {
     "praise": POSITIVE,
     "complaint": NEGATIVE,
@@ -97,20 +111,33 @@ def sentiment_bands(data: Dict[str, Any]) -> str:
     )
 
 
+def label_name(label: str) -> str:
+    return LABEL_NAMES.get(label, label.title())
+
+
+def _not_judged_note(data: Dict[str, Any]) -> str:
+    return NOT_JUDGED_NOTE if data["summary"].get(NOT_JUDGED) else ""
+
+
 def sentiment_share(data: Dict[str, Any]) -> str:
     items = [item for item in data["sentiment_share"] if item["tweets"] > 0]
     total = sum(item["tweets"] for item in items)
-    slices = [Slice(item["label"].title(), item["tweets"], LABEL_COLORS[item["label"]]) for item in items]
+    slices = [
+        Slice(label_name(item["label"]), item["tweets"], LABEL_COLORS.get(item["label"], OTHER_COLOR))
+        for item in items
+    ]
     chart = svg.donut(slices, center=svg.count(total), caption="tweets") if slices else empty()
     keys = legend((f"{s.label} {_share(int(s.value), total)}", s.color) for s in slices)
-    return card("Sentiment share", chart, "sentiment_share", extra=keys, size="center")
+    return card(
+        "Sentiment share", chart, "sentiment_share", note=_not_judged_note(data), extra=keys, size="center"
+    )
 
 
 def tweet_types(data: Dict[str, Any]) -> str:
     items = [item for item in data["tweet_types"] if item["tweets"] > 0]
     total = sum(item["tweets"] for item in items)
     slices = [
-        Slice(item["tweet_type"].title(), item["tweets"], TYPE_COLORS.get(item["tweet_type"], "#b8c0c8"))
+        Slice(item["tweet_type"].title(), item["tweets"], TYPE_COLORS.get(item["tweet_type"], OTHER_COLOR))
         for item in items
     ]
     chart = svg.donut(slices, center=svg.count(total), caption="tweets") if slices else empty()
@@ -123,9 +150,12 @@ def volume_and_sentiment(data: Dict[str, Any]) -> str:
     buckets = timeline["buckets"]
     if not buckets:
         return card("Volume and net sentiment", empty(), "timeline", size="wide")
+    labels = ["negative", "neutral", "positive", "unscored"]
+    if any(b.get(NOT_JUDGED) for b in buckets):
+        labels.append(NOT_JUDGED)
     series = [
-        svg.Series(label.title(), [b[label] for b in buckets], LABEL_COLORS[label])
-        for label in ("negative", "neutral", "positive", "unscored")
+        svg.Series(label_name(label), [b.get(label, 0) for b in buckets], LABEL_COLORS[label])
+        for label in labels
     ]
     line = svg.Line("net sentiment", [b["net_sentiment"] for b in buckets], "#111827")
     chart = svg.stacked_columns([b["label"] for b in buckets], series, line=line, width=860)
@@ -143,7 +173,7 @@ def feedback_over_time(data: Dict[str, Any]) -> str:
         svg.Series(
             kind["name"],
             [b.get(kind["type"], 0) for b in buckets],
-            FEEDBACK_COLORS.get(kind["type"], "#b8c0c8"),
+            FEEDBACK_COLORS.get(kind["type"], OTHER_COLOR),
         )
         for kind in timeline["types"]
     ]

@@ -19,9 +19,15 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from tweets_etl.config import identifier
-from tweets_etl.report.periods import bucket_timeline, trend_windows
+from tweets_etl.report.periods import (
+    NOT_JUDGED,
+    NOT_JUDGED_NAME,
+    SENTIMENT_LABELS,
+    bucket_timeline,
+    trend_windows,
+)
 
-LABELS = ("positive", "neutral", "negative", "unscored")
+LABELS = SENTIMENT_LABELS
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,7 @@ def tweet_facts(spark: SparkSession, db: str) -> DataFrame:
             how="left",
         )
         .join(dim("dim_times", "time_key", "hour"), on="time_key", how="left")
+        .withColumn("sentiment_label", F.coalesce("sentiment_label", F.lit(NOT_JUDGED)))
         .select(
             "tweet_id",
             "created_date",
@@ -110,10 +117,12 @@ def tweet_facts(spark: SparkSession, db: str) -> DataFrame:
             "sentiment_score",
             "engagement_count",
             "engagement_rate",
-            F.coalesce("sentiment_band", F.lit("unknown")).alias("sentiment_band"),
-            F.coalesce("band_name", F.lit("Unknown")).alias("band_name"),
+            F.coalesce("sentiment_band", F.lit(NOT_JUDGED)).alias("sentiment_band"),
+            F.when(F.col("sentiment_label") == NOT_JUDGED, F.lit(NOT_JUDGED_NAME))
+            .otherwise(F.coalesce("band_name", "sentiment_band"))
+            .alias("band_name"),
             F.coalesce("band_order", F.lit(99)).alias("band_order"),
-            F.coalesce("sentiment_label", F.lit("unscored")).alias("sentiment_label"),
+            "sentiment_label",
             F.coalesce("device", F.lit("unknown")).alias("device"),
             F.coalesce("os", F.lit("unknown")).alias("os"),
             F.coalesce("language_name", F.lit("unknown")).alias("language_name"),

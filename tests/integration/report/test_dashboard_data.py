@@ -194,3 +194,33 @@ def test_an_empty_star_schema_gives_an_empty_dashboard(spark, spark_var_dir, tmp
     )
     assert files.data["timeline"]["buckets"] == [] and files.data["trending_hashtags"]["items"] == []
     assert "No data for this chart yet." in files.html.read_text(encoding="utf-8")
+
+
+def test_tweets_loaded_without_the_enrich_stage_are_counted_as_not_judged_yet(spark, spark_var_dir, tmp_path):
+    from tweets_etl.pipeline import run_pipeline
+    from tweets_etl.sample.generator import SampleSpec, write_sample
+
+    database = "it_report_not_judged"
+    config = report_config(spark_var_dir, database=database)
+    sample = tmp_path / "sample"
+    write_sample(sample, SampleSpec(tweets=60, files=1, seed=7))
+    try:
+        run_pipeline(spark, config, inputs=[str(sample)], stages=["ingest", "stage", "model"])
+        files = build_report(spark, config, tmp_path / "reports")
+        unknown = scalar(
+            spark,
+            f"SELECT COUNT(*) FROM {database}.fct_tweets f JOIN {database}.dim_sentiments s "
+            "ON s.sentiment_key = f.sentiment_key WHERE s.sentiment_label = 'unknown'",
+        )
+    finally:
+        spark.sql(f"DROP DATABASE IF EXISTS {database} CASCADE")
+    data = files.data
+    summary = data["summary"]
+    assert summary["unknown"] == summary["tweets"] == unknown == 60
+    assert summary["unscored"] == summary["positive"] == 0 and summary["avg_sentiment"] is None
+    assert {item["label"]: item["tweets"] for item in data["sentiment_share"]}["unknown"] == 60
+    assert [(b["band"], b["name"], b["tweets"]) for b in data["sentiment_bands"]] == [
+        ("unknown", "Not yet judged", 60)
+    ]
+    assert sum(bucket["unknown"] for bucket in data["timeline"]["buckets"]) == 60
+    assert "Not yet judged" in files.html.read_text(encoding="utf-8")

@@ -1,0 +1,70 @@
+"""Cards for data the sample rarely holds (tweets not judged yet), and how the two files are written."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import html
+
+from tests.unit.report.dashboard_data import make_data
+from tweets_etl.report.build import write_report
+from tweets_etl.report.page import render_dashboard
+
+
+def figure(page: str, name: str):
+    return html.fromstring(page).xpath(f'//figure[@data-chart="{name}"]')[0]
+
+
+def card_of(page: str, name: str):
+    return figure(page, name).getparent()
+
+
+def marks(element) -> list:
+    return element.xpath('.//*[contains(concat(" ", @class, " "), " mark ")]')
+
+
+def with_tweets_not_judged(count: int) -> dict:
+    """The dataset after `run --stages ingest,stage,model` added ``count`` tweets: their facts point at
+    dim_sentiments' unknown member (label and band "unknown")."""
+    data = make_data()
+    data["summary"]["tweets"] += count
+    data["summary"]["unknown"] = count
+    data["sentiment_share"].append({"label": "unknown", "tweets": count})
+    data["sentiment_bands"].append(
+        {"band": "unknown", "name": "Not yet judged", "label": "unknown", "tweets": count}
+    )
+    for bucket in data["timeline"]["buckets"]:
+        bucket["unknown"] = count // len(data["timeline"]["buckets"])
+    return data
+
+
+def test_tweets_not_judged_yet_are_shown_apart_from_every_sentiment():
+    page = render_dashboard(with_tweets_not_judged(40))
+
+    share = card_of(page, "sentiment_share")
+    assert len(marks(share)) == 5
+    assert "Not yet judged 25%" in share.text_content()  # 40 of 160
+    assert "tweets-etl run --stages enrich,model,check" in share.text_content()
+    assert "Not yet judged" in card_of(page, "sentiment_bands").text_content()
+    timeline = card_of(page, "timeline").text_content()
+    assert "Not yet judged" in timeline and "Unscored" in timeline
+
+
+def test_a_dashboard_with_every_tweet_judged_says_nothing_about_judgement():
+    page = render_dashboard(make_data())
+    assert "Not yet judged" not in page and "--stages enrich" not in page
+
+
+def test_a_page_that_cannot_be_rendered_leaves_both_previous_files(tmp_path):
+    write_report(make_data(), tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    broken = make_data()
+    del broken["top_feedback"]  # the renderer needs it; json.dumps would not mind
+    with pytest.raises(KeyError):
+        write_report(broken, tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # and no .part left
+
+
+def test_both_files_are_written_into_a_new_folder(tmp_path):
+    files = write_report(with_tweets_not_judged(8), tmp_path / "new" / "reports")
+    assert sorted(p.name for p in files.html.parent.iterdir()) == ["dashboard.html", "dashboard.json"]
+    assert "Not yet judged" in files.html.read_text(encoding="utf-8")
