@@ -51,6 +51,8 @@ _PHRASE = re.compile(r"^[^*\s]+\*?(?:\s+[^*\s]+\*?)*$")
 _REPETITION = re.compile(r"\{\d+(?:,\d*)?\}")
 # Java's \p{L}, \P{IsAlphabetic}, \pL: Python's re has no such classes, so it checks \w in their place.
 _UNICODE_CLASS = re.compile(r"(?<!\\)\\[pP](?:\{[^}]*\}|[a-zA-Z])")
+# Texts on which a regex that can match zero characters (x*, ^, \b alone) shows it.
+_EMPTY_PROBES = ("", "a", "ab cd", "0", ".", "#a @b")
 
 
 @dataclass(frozen=True)
@@ -477,9 +479,11 @@ class _Reader:
         problem = java_problem(value)
         if problem:
             raise self.fail(key, f"{value!r} {problem}")
-        if compiled.match(""):
+        if any(match.end() == match.start() for probe in _EMPTY_PROBES for match in compiled.finditer(probe)):
             raise self.fail(
-                key, f"{value!r} matches empty text, so it would match every tweet; make it stricter"
+                key,
+                f"{value!r} matches empty text (zero characters, as x* or \\b alone do), so it would match "
+                "nearly every tweet; make it stricter",
             )
 
     def mapping(

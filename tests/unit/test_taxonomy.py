@@ -162,6 +162,8 @@ def _broken(mutate):
             "uses a Python-only (?P...) group",
         ),
         (lambda d: d["aspects"][0].update(regexes=["x*"]), "matches empty text"),
+        (lambda d: d["aspects"][0].update(regexes=[r"\b"]), "'\\\\b' matches empty text"),
+        (lambda d: d["aspects"][0].update(regexes=[r"(?<![a-z])"]), "matches empty text"),
         # Python's re compiles these; Java refuses them, or they can never match lowercased text.
         (
             lambda d: d["aspects"][0].update(regexes=["{free}"]),
