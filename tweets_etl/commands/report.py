@@ -31,7 +31,10 @@ def register(subparsers, parents) -> None:
         "--trend-days",
         type=int,
         metavar="N",
-        help="trending hashtags compare the last N days with the N before (default: 7, or half the days covered)",
+        help=(
+            "trending hashtags compare the last N days with the N before (default: 7); at most half the "
+            "days covered, so both periods hold data (a longer N is cut, and the card says so)"
+        ),
     )
     parser.add_argument("--top", type=int, default=10, metavar="N", help="rows in ranked lists (default: 10)")
     parser.set_defaults(handler=handle)

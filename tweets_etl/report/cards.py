@@ -194,6 +194,9 @@ def trending(data: Dict[str, Any]) -> str:
     days = trend["period_days"]
     period = "day" if days == 1 else f"{days} days"
     note = f"last {period} ({trend['current'][0]} to {trend['current'][1]}) against the {period} before"
+    asked = trend.get("requested_days")
+    if asked:
+        note += f"; --trend-days {asked} cut to {days}: the data covers {data['summary']['days']} days"
     return card("Trending hashtags", svg.growth_bars(changes), "trending_hashtags", note=note)
 
 

@@ -94,14 +94,16 @@ def trend_windows(
 ) -> Optional[Tuple[Tuple[date, date], Tuple[date, date], int]]:
     """The latest ``days`` days and the ``days`` before them, as inclusive (start, end) dates.
 
-    Default length: 7 days, or half the covered days when the data spans fewer than 14. None when
-    the data covers less than two days (there is nothing to compare).
+    Default length: 7 days, or half the covered days when the data spans fewer than 14. A ``days``
+    longer than half the covered days is cut to that half: a previous period reaching back before
+    the first day of data would hold fewer tweets than it should and make every hashtag look as if
+    it were taking off. None when the data covers less than two days (there is nothing to compare).
     """
     if not first or not last:
         return None
     start, end = date.fromisoformat(first), date.fromisoformat(last)
     span = (end - start).days + 1
-    length = days if days else min(7, span // 2)
+    length = min(days if days else 7, span // 2)
     if length < 1 or span < 2:
         return None
     current = (end - timedelta(days=length - 1), end)

@@ -33,7 +33,7 @@ LABELS = SENTIMENT_LABELS
 @dataclass(frozen=True)
 class ReportOptions:
     include_spam: bool = False
-    trend_days: Optional[int] = None  # None: 7 days, or half the covered days when fewer than 14
+    trend_days: Optional[int] = None  # None: 7 days; at most half the covered days
     top: int = 10  # rows in the ranked lists (hashtags, languages, locations)
     min_trend_mentions: int = 3  # a hashtag needs this many uses in both periods together to trend
     examples: int = 3  # example tweets per aspect and feedback type
@@ -345,8 +345,11 @@ def _trending(uses: DataFrame, summary: Dict[str, Any], options: ReportOptions) 
         .limit(options.top)
         .collect()
     )
+    asked = options.trend_days
     return {
         "period_days": days,
+        # --trend-days asked for more than the data covers: the card says it was cut to period_days.
+        "requested_days": asked if asked and asked != days else None,
         "current": [current[0].isoformat(), current[1].isoformat()],
         "previous": [previous[0].isoformat(), previous[1].isoformat()],
         "items": [row.asDict() for row in rows],

@@ -110,6 +110,18 @@ def _rounded(value):
     return None if value is None else round(value, 9)
 
 
+def test_asked_trend_days_beyond_half_the_data_are_cut_to_it(spark, report_warehouse, data):
+    days = data["summary"]["days"]
+    options = ReportOptions(trend_days=days)  # the whole span against as many days before the data
+    trend = to_json_ready(dashboard_data(spark, report_warehouse.warehouse.database, options))[
+        "trending_hashtags"
+    ]
+    assert (trend["period_days"], trend["requested_days"]) == (days // 2, days)
+    assert trend["previous"][0] >= data["summary"]["first_date"]
+    assert all(item["previous"] > 0 or item["growth"] is None for item in trend["items"])
+    assert data["trending_hashtags"]["requested_days"] is None
+
+
 def test_aspects_agree_with_the_aspect_mart(spark, report_warehouse, data):
     mart = spark.table(f"{report_warehouse.warehouse.database}.mart_aspect_sentiment").collect()
     expected = {row.aspect: (row.tweets, row.positive_tweets, row.negative_tweets) for row in mart}

@@ -68,3 +68,15 @@ def test_both_files_are_written_into_a_new_folder(tmp_path):
     files = write_report(with_tweets_not_judged(8), tmp_path / "new" / "reports")
     assert sorted(p.name for p in files.html.parent.iterdir()) == ["dashboard.html", "dashboard.json"]
     assert "Not yet judged" in files.html.read_text(encoding="utf-8")
+
+
+def test_a_trend_period_cut_to_the_data_says_so():
+    data = make_data()
+    data["trending_hashtags"]["requested_days"] = 7
+    note = card_of(render_dashboard(data), "trending_hashtags").xpath('.//p[@class="note"]')[0].text_content()
+    assert note == (
+        "last 2 days (2024-04-03 to 2024-04-04) against the 2 days before; "
+        "--trend-days 7 cut to 2: the data covers 4 days"
+    )
+    untouched = card_of(render_dashboard(make_data()), "trending_hashtags").text_content()
+    assert "--trend-days" not in untouched

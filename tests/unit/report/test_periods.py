@@ -95,3 +95,13 @@ def test_trend_windows_are_the_latest_days_and_the_same_number_before(
 @pytest.mark.parametrize(("first", "last"), [(None, None), ("2024-01-01", "2024-01-01")])
 def test_no_trend_without_two_days(first, last):
     assert trend_windows(first, last) is None
+    assert trend_windows(first, last, 3) is None
+
+
+@pytest.mark.parametrize(("days", "length"), [(3, 3), (5, 3), (30, 3)])
+def test_asked_trend_days_never_reach_before_the_first_day(days, length):
+    # 7 days of data: 3 against 3 at most; 5 against 5 would count days 0 and -1 as "before".
+    current, previous, got = trend_windows("2024-01-01", "2024-01-07", days)
+    assert got == length
+    assert previous[0] >= date(2024, 1, 1) and previous[1] < current[0]
+    assert (current[1] - current[0]).days == (previous[1] - previous[0]).days == length - 1
