@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from tweets_etl.config import Config
-from tweets_etl.errors import ConfigError
 
 ORDER = 50
 
@@ -36,19 +35,18 @@ def register(subparsers, parents) -> None:
             "days covered, so both periods hold data (a longer N is cut, and the card says so)"
         ),
     )
-    parser.add_argument("--top", type=int, default=10, metavar="N", help="rows in ranked lists (default: 10)")
+    parser.add_argument(
+        "--top", type=int, default=10, metavar="N", help="rows in ranked lists, at least 2 (default: 10)"
+    )
     parser.set_defaults(handler=handle)
 
 
 def handle(args, config: Config) -> int:
-    if args.trend_days is not None and args.trend_days < 1:
-        raise ConfigError(f"--trend-days is {args.trend_days}; it must be at least 1")
-    if args.top < 1:
-        raise ConfigError(f"--top is {args.top}; it must be at least 1")
     from tweets_etl.report.build import build_report
     from tweets_etl.report.queries import ReportOptions
     from tweets_etl.report.session import open_session
 
+    # Checks the options (ConfigError), before Spark starts.
     options = ReportOptions(include_spam=args.include_spam, trend_days=args.trend_days, top=args.top)
     out_dir = Path(args.out).expanduser().resolve() if args.out else config.var_subdir("reports")
     spark = open_session(config, app_name="tweets-etl report")

@@ -85,7 +85,9 @@ def _share(part: int, whole: int) -> str:
 def top_hashtags(data: Dict[str, Any], limit: int = 5) -> str:
     items = data["top_hashtags"][:limit]
     chart = svg.hbar(_bars(items, "hashtag", prefix="#")) if items else empty()
-    return card(f"Top {limit} hashtags", chart, "top_hashtags", note="tweets using each hashtag")
+    # The title counts what is drawn: --top or the warehouse may give fewer than ``limit``.
+    title = {0: "Top hashtags", 1: "Top hashtag"}.get(len(items), f"Top {len(items)} hashtags")
+    return card(title, chart, "top_hashtags", note="tweets using each hashtag")
 
 
 def by_attribute(data: Dict[str, Any], key: str, field: str, title: str, name: str, note: str = "") -> str:

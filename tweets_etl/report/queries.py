@@ -19,6 +19,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from tweets_etl.config import identifier
+from tweets_etl.errors import ConfigError
 from tweets_etl.report.periods import (
     NOT_JUDGED,
     NOT_JUDGED_NAME,
@@ -37,6 +38,15 @@ class ReportOptions:
     top: int = 10  # rows in the ranked lists (hashtags, languages, locations)
     min_trend_mentions: int = 3  # a hashtag needs this many uses in both periods together to trend
     examples: int = 3  # example tweets per aspect and feedback type
+
+    def __post_init__(self) -> None:
+        if self.trend_days is not None and self.trend_days < 1:
+            raise ConfigError(f"--trend-days is {self.trend_days}; it must be at least 1")
+        if self.top < 2:
+            # The languages chart shows the top - 1 languages and "Other" for the rest: with 1, Other alone.
+            raise ConfigError(
+                f"--top is {self.top}; it must be at least 2 (ranked lists show the top N - 1 and Other)"
+            )
 
 
 def dashboard_data(spark: SparkSession, database: str, options: Optional[ReportOptions] = None) -> Dict:

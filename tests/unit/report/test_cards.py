@@ -80,3 +80,21 @@ def test_a_trend_period_cut_to_the_data_says_so():
     )
     untouched = card_of(render_dashboard(make_data()), "trending_hashtags").text_content()
     assert "--trend-days" not in untouched
+
+
+@pytest.mark.parametrize(
+    ("hashtags", "title"), [(3, "Top 3 hashtags"), (1, "Top hashtag"), (0, "Top hashtags")]
+)
+def test_the_hashtag_card_counts_the_hashtags_it_shows(hashtags, title):
+    data = make_data()
+    data["top_hashtags"] = data["top_hashtags"][:hashtags]
+    card = card_of(render_dashboard(data), "top_hashtags")
+    assert card.xpath("./h3")[0].text_content() == title
+    assert len(marks(card)) == hashtags
+
+
+def test_the_hashtag_card_shows_five_at_most():
+    data = make_data()
+    data["top_hashtags"] = [{"hashtag": f"tag{n}", "tweets": 20 - n} for n in range(8)]
+    card = card_of(render_dashboard(data), "top_hashtags")
+    assert card.xpath("./h3")[0].text_content() == "Top 5 hashtags" and len(marks(card)) == 5

@@ -132,6 +132,7 @@ def test_a_metastore_released_soon_after_is_waited_for(tmp_path):
     [
         (["report", "--trend-days", "0"], "--trend-days is 0"),
         (["report", "--top", "0"], "--top is 0"),
+        (["report", "--top", "1"], "--top is 1; it must be at least 2"),
         (["serve", "--port", "70000"], "--port 70000 is not a TCP port"),
     ],
 )
