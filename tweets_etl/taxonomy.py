@@ -28,7 +28,7 @@ import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import yaml
 
@@ -46,6 +46,8 @@ SPAM_REASONS = (
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 # Word characters of lowercased text, spelled out so Java and Python agree on word boundaries.
 _WORD = "a-z0-9_"
+# What a regex starts with to match only at the start of a word; shared in a lexicon's pattern.
+_BEFORE_WORD = f"(?<![{_WORD}])"
 _PHRASE = re.compile(r"^[^*\s]+\*?(?:\s+[^*\s]+\*?)*$")
 # A brace Java reads as a repetition; any other unescaped { outside [...] is a Java syntax error.
 _REPETITION = re.compile(r"\{\d+(?:,\d*)?\}")
@@ -64,21 +66,29 @@ class Lexicon:
 
     @property
     def pattern(self) -> str:
-        # Phrases grouped by which of their edges are word characters: each group is one alternation
-        # behind a lookahead on its first characters, so the regex engine tries it only where one of
-        # them starts, with one word-boundary lookaround per word edge (none around an emoji).
+        # Everything that must begin at a word start (most phrases, and the regexes written to start
+        # with the word-boundary lookbehind) shares one lookbehind, tested once per character: the
+        # rest is tried only where a word starts, not at every character. Phrases are grouped by which
+        # of their edges are word characters (none of an emoji's is), each group behind a check of its
+        # first characters.
         groups: Dict[Tuple[bool, bool], List[str]] = {}
         for phrase in self.phrases:
             groups.setdefault(_word_edges(phrase), []).append(phrase)
-        parts = [
-            _bounded(
-                f"(?=[{''.join(sorted({_escape(phrase[0]) for phrase in phrases}))}])"
-                f"(?:{'|'.join(phrase_body(phrase) for phrase in phrases)})",
-                *edges,
-            )
-            for edges, phrases in sorted(groups.items(), reverse=True)
-        ]
-        return "|".join(parts + [f"(?:{regex})" for regex in self.regexes])
+        at_word_start: List[str] = []
+        anywhere: List[str] = []
+        for (starts_word, ends_word), phrases in sorted(groups.items(), reverse=True):
+            (at_word_start if starts_word else anywhere).append(_phrase_group(phrases, ends_word))
+        for regex in self.regexes:
+            rest = _after_word_start(regex)
+            if rest is None:
+                anywhere.append(f"(?:{regex})")
+            else:
+                at_word_start.append(f"(?:{rest})")
+        if len(at_word_start) == 1:
+            anywhere.insert(0, _BEFORE_WORD + at_word_start[0])
+        elif at_word_start:
+            anywhere.insert(0, f"{_BEFORE_WORD}(?:{'|'.join(at_word_start)})")
+        return "|".join(anywhere)
 
 
 @dataclass(frozen=True)
@@ -158,9 +168,61 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
+def _phrase_group(phrases: Sequence[str], ends_word: bool) -> str:
+    """Phrases as one alternation behind a check of their first characters (a character class alone
+    when each is one character, as emoji are), with the word-end lookahead when ``ends_word``."""
+    if all(len(phrase) == 1 for phrase in phrases):
+        body = f"[{''.join(sorted({_escape(phrase) for phrase in phrases}))}]"
+    else:
+        first = "".join(sorted({_escape(phrase[0]) for phrase in phrases}))
+        body = f"(?=[{first}])(?:{'|'.join(phrase_body(phrase) for phrase in phrases)})"
+    return body + (f"(?![{_WORD}])" if ends_word else "")
+
+
+def _after_word_start(regex: str) -> Optional[str]:
+    """What follows the word-start lookbehind a regex begins with, when the lookbehind applies to all
+    of the regex (no | outside parentheses) and may be shared; else None."""
+    if not regex.startswith(_BEFORE_WORD):
+        return None
+    rest = regex[len(_BEFORE_WORD) :]
+    if not rest or rest[0] in "*+?{" or any(token == "|" and depth == 0 for token, depth in _top_level(rest)):
+        return None
+    return rest
+
+
+def _top_level(regex: str) -> Iterator[Tuple[str, int]]:
+    """The regex's tokens outside [...] classes, each with its depth in parentheses."""
+    depth = 0
+    for _, token, in_class in _tokens(regex):
+        if in_class:
+            continue
+        depth -= token == ")"
+        yield token, depth
+        depth += token == "("
+
+
+def _tokens(regex: str) -> Iterator[Tuple[int, str, bool]]:
+    """(position, token, inside a [...] class) for each token of a regex: an escape sequence or one
+    character. The ^ and a leading ] that open a class are part of its [ token."""
+    index, in_class = 0, False
+    while index < len(regex):
+        if regex[index] == "\\":
+            length = _escape_length(regex, index)
+        elif not in_class and regex[index] == "[":
+            # A ] first in a class (after an optional ^) is a literal ], in Java and Python alike.
+            length = 1 + regex.startswith("^", index + 1)
+            length += regex.startswith("]", index + length)
+        else:
+            length = 1
+        token = regex[index : index + length]
+        yield index, token, in_class
+        in_class = token != "]" if in_class else token.startswith("[")
+        index += length
+
+
 def _bounded(body: str, starts_word: bool, ends_word: bool) -> str:
     """``body`` with a word-boundary lookbehind and lookahead on the edges that are word characters."""
-    before = f"(?<![{_WORD}])" if starts_word else ""
+    before = _BEFORE_WORD if starts_word else ""
     after = f"(?![{_WORD}])" if ends_word else ""
     return f"{before}{body}{after}"
 
@@ -183,38 +245,27 @@ def _escape(char: str) -> str:
 def java_problem(regex: str) -> Optional[str]:
     """Why a regex Python compiles would fail in Java, mean something else there, or never match
     lowercased text once merged into its lexicon's alternation; None when there is no such reason."""
-    index, in_class = 0, False
-    while index < len(regex):
-        char = regex[index]
-        if char == "\\":
-            following = regex[index + 1 : index + 2]
-            if (following.isdigit() and following != "0") or regex.startswith("k<", index + 1):
-                return (
-                    f"uses the backreference \\{following}; the regexes of a lexicon are merged into one, "
-                    "which renumbers groups, so write the repeated text out"
-                )
-            index += _escape_length(regex, index)
-            continue
-        if char.isupper():
+    for index, token, in_class in _tokens(regex):
+        if (token[:1] == "\\" and token[1:2].isdigit() and token[1:2] != "0") or (
+            token == "\\k" and regex.startswith("<", index + 2)
+        ):
             return (
-                f"has the upper-case letter {char!r}, but tweets are matched lowercased, so it can never "
+                f"uses the backreference {token}; the regexes of a lexicon are merged into one, "
+                "which renumbers groups, so write the repeated text out"
+            )
+        if token[:1] != "\\" and token.isupper():
+            return (
+                f"has the upper-case letter {token!r}, but tweets are matched lowercased, so it can never "
                 "match; write it in lower case"
             )
         if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-            # A ] first in a class (after an optional ^) is a literal ], in Java and Python alike.
-            index += 1 + (regex.startswith("^", index + 1))
-            index += regex.startswith("]", index)
             continue
-        elif regex.startswith("(?#", index):
+        if regex.startswith("(?#", index):
             return "uses a (?#...) comment, which Java does not know; delete the comment"
-        elif regex.startswith("(?(", index):
+        if regex.startswith("(?(", index):
             return "uses a (?(...)...) conditional, which Java does not know; write the alternatives out"
-        elif char == "{" and not _REPETITION.match(regex, index):
+        if token == "{" and not _REPETITION.match(regex, index):
             return "has a { that is not a repetition like {2} or {1,3}, which Java refuses; write \\{ for a brace"
-        index += 1
     return None
 
 

@@ -135,6 +135,33 @@ def test_a_lexicon_joins_phrases_and_regexes_into_one_alternation():
     assert not re.search(pattern, "please, adding more")
 
 
+BEFORE_WORD = "(?<![a-z0-9_])"
+
+
+@pytest.mark.parametrize(
+    ("text", "matches"),
+    [
+        ("via @openai", True),
+        ("trivia @openai", False),
+        ("top 10 tools", True),
+        ("laptop 3", False),
+        ("stop", False),
+        ("rock bottom", True),
+        ("rockbottom", True),  # the lookbehind of "(?<!..)top|bottom" is on "top" only
+        ("amazing🔥", True),
+        ("amazingly", False),
+    ],
+)
+def test_regexes_starting_at_a_word_share_the_lexicons_one_lookbehind(text, matches):
+    lexicon = Lexicon(
+        ("amazing", "🔥"),
+        (f"{BEFORE_WORD}via @", f"{BEFORE_WORD}top \\d+(?![a-z0-9_])", f"{BEFORE_WORD}top|bottom"),
+    )
+    # Tested once per character for the phrases and the first two regexes, not once for each of them.
+    assert lexicon.pattern.count(BEFORE_WORD) == 2
+    assert (re.search(lexicon.pattern, text) is not None) is matches
+
+
 def _broken(mutate):
     data = copy.deepcopy(MINIMAL)
     mutate(data)
