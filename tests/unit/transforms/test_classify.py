@@ -155,6 +155,10 @@ WHOLE_WORD_CASES = [
     ("it won’t do my homework", ["complaint"], ["education"], False),
     ("Top 10 prompts", ["news_promo"], [], False),
     ("RT and follow to win", [], [], True),
+    ("The credit should have gone to the author", [], [], False),
+    ("It should remember my chats", ["suggestion"], [], False),
+    ("Irreplaceable people", [], [], False),
+    ("AI will replace programmers", [], ["coding", "jobs_work"], False),
     (None, [], [], False),
 ]
 
