@@ -36,6 +36,9 @@ _TEXT = "_classify_text"
 # Apostrophes as phones and keyboards type them (’ ‘ ʼ ‛ ＇ ´ ` ′), read as the ' the taxonomy is
 # written with: "doesn’t work" is a cue as "doesn't work" is.
 _APOSTROPHES = "\u2019\u2018\u02bc\u201b\uff07\u00b4\u0060\u2032"
+# Spaces Java's \s does not know (no-break, narrow, thin, hair, ideographic, line separators): read as
+# a space, so that "at\u00a0capacity" matches the phrase "at capacity" as it does in Python.
+_SPACES = "\u00a0\u202f\u205f\u3000\u1680\u0085\u2028\u2029" + "".join(map(chr, range(0x2000, 0x200B)))
 
 
 def _with_classify_text(df: DataFrame, text_col: str) -> DataFrame:
@@ -44,10 +47,15 @@ def _with_classify_text(df: DataFrame, text_col: str) -> DataFrame:
 
 
 def classify_text(text: Column) -> Column:
-    """Lowercased text without links, with every apostrophe a straight ``'``, never null: what every
-    taxonomy pattern is matched against."""
-    lowered = F.regexp_replace(F.lower(F.coalesce(text, F.lit(""))), _LINK, " ")
-    return F.translate(lowered, _APOSTROPHES, "'" * len(_APOSTROPHES))
+    """Lowercased text without links, with every apostrophe a straight ``'`` and every space one Java
+    knows, never null: what every taxonomy pattern is matched against."""
+    # Spaces first: a link ends at the first space, a no-break one too.
+    lowered = F.translate(
+        F.lower(F.coalesce(text, F.lit(""))),
+        _APOSTROPHES + _SPACES,
+        "'" * len(_APOSTROPHES) + " " * len(_SPACES),
+    )
+    return F.regexp_replace(lowered, _LINK, " ")
 
 
 def with_feedback_type(df: DataFrame, *, taxonomy: Taxonomy, text_col: str = "text") -> DataFrame:

@@ -83,6 +83,7 @@ CASES = [
     ("ChatGPT doesn’t work today", "neutral", "complaint", []),  # a phone's apostrophe
     ("I’d pay for a version that remembers", "neutral", "suggestion", ["pricing"]),
     ("Thanks #ChatGPT for the recipe", "neutral", "praise", []),
+    ("ChatGPT is at\u00a0capacity", "neutral", "complaint", ["availability"]),  # a no-break space
     (
         "Used ChatGPT to draft my cover letter and got the interview",
         "neutral",
@@ -130,13 +131,26 @@ def test_sentiment_decides_between_praise_complaint_and_other(spark, taxonomy):
     assert result == {"positive": "praise", "negative": "complaint", "neutral": "other", None: "other"}
 
 
-def test_classify_text_is_lowercased_without_links_and_with_straight_apostrophes(spark):
+def test_classify_text_is_lowercased_without_links_with_straight_apostrophes_and_plain_spaces(spark):
     df = spark.createDataFrame(
-        [("1", "It’s DOWN https://t.co/x"), ("2", "I‘d pay, don`t ʼem"), ("3", None)],
+        [
+            ("1", "It’s DOWN https://t.co/x"),
+            ("2", "I‘d pay, don`t ʼem"),
+            ("3", None),
+            ("4", "at\u00a0capacity\u202fagain"),
+            ("5", "https://t.co/x\u00a0down again"),
+        ],
         "tweet_id string, text string",
     )
     expected = spark.createDataFrame(
-        [("1", "it's down  "), ("2", "i'd pay, don't 'em"), ("3", "")], "tweet_id string, text string"
+        [
+            ("1", "it's down  "),
+            ("2", "i'd pay, don't 'em"),
+            ("3", ""),
+            ("4", "at capacity again"),
+            ("5", "  down again"),
+        ],
+        "tweet_id string, text string",
     )
     actual = df.select("tweet_id", classify_text(F.col("text")).alias("text"))
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
