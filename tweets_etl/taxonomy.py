@@ -339,6 +339,19 @@ def load_taxonomy(path: Union[str, Path]) -> Taxonomy:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"taxonomy file {path} does not exist; set taxonomy_file or restore it") from None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"taxonomy file {path} is a directory; point taxonomy_file at the YAML file"
+        ) from None
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise ConfigError(
+            f"taxonomy file {path} line {line} is not UTF-8 text; save the file as UTF-8"
+        ) from None
+    except OSError as error:
+        raise ConfigError(
+            f"taxonomy file {path} cannot be read ({error.strerror}); fix its permissions"
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""

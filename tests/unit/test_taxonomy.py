@@ -316,3 +316,11 @@ def test_unreadable_files_are_named(tmp_path):
     bad.write_text("aspects: [\n  - id: x\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"bad\.yaml line \d+ is not valid YAML"):
         load_taxonomy(bad)
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("version: 1\n# café\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"latin1\.yaml line 2 is not UTF-8 text; save the file as UTF-8$"):
+        load_taxonomy(latin1)
+    with pytest.raises(ConfigError, match=r"is a directory; point taxonomy_file at the YAML file$"):
+        load_taxonomy(tmp_path)
+    with pytest.raises(ConfigError, match=r"cannot be read \(Not a directory\)"):
+        load_taxonomy(latin1 / "taxonomy.yaml")
