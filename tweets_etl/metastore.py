@@ -29,6 +29,7 @@ except ImportError:  # Windows: no POSIX locks; Derby's own error is all we get 
 # exiting (about 1 s after spark.stop() on 2 cores), short enough to refuse a running server quickly.
 RELEASE_WAIT_SECONDS = 15.0
 _POLL_SECONDS = 0.2
+_QUIET_SECONDS = 3.0
 log = logging.getLogger("tweets_etl.metastore")
 
 
@@ -62,19 +63,23 @@ def metastore_in_use(config: Config) -> bool:
 
 def require_free_metastore(config: Config, wait_seconds: float = RELEASE_WAIT_SECONDS) -> None:
     """Return once no other process has the metastore open; refuse if one still has after ``wait_seconds``."""
-    if not metastore_in_use(config):
-        return
     folder = config.var_path / "metastore"
-    log.info(
-        "the metastore in %s is open in another Spark process; waiting up to %.0f s", folder, wait_seconds
-    )
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline:
+    started = time.monotonic()
+    announced = False
+    while metastore_in_use(config):
+        waited = time.monotonic() - started
+        if waited >= wait_seconds:
+            raise MetastoreBusyError(
+                f"the metastore in {folder} is open in another Spark process (a running `tweets-etl serve`, "
+                f"`run` or `sql`?) and stayed open for {wait_seconds:.0f} s; the embedded Derby metastore "
+                "allows one at a time, so stop that process first or use another --var-dir"
+            )
+        # Quietly at first: a JVM that is only exiting lets go within a second or two.
+        if not announced and waited >= _QUIET_SECONDS:
+            log.info(
+                "the metastore in %s is open in another Spark process; waiting up to %.0f s",
+                folder,
+                wait_seconds,
+            )
+            announced = True
         time.sleep(_POLL_SECONDS)
-        if not metastore_in_use(config):
-            return
-    raise MetastoreBusyError(
-        f"the metastore in {folder} is open in another Spark process (a running `tweets-etl serve`, "
-        f"`run` or `sql`?) and stayed open for {wait_seconds:.0f} s; the embedded Derby metastore allows "
-        "one at a time, so stop that process first or use another --var-dir"
-    )
