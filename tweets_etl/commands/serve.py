@@ -48,6 +48,7 @@ def handle(args, config: Config) -> int:
         ThriftServer,
         beeline_path,
         check_port_free,
+        local_driver_conf,
         thrift_conf,
         thrift_environment,
     )
@@ -56,11 +57,12 @@ def handle(args, config: Config) -> int:
     port = config.serve.port if args.port is None else args.port
     if not 1 <= port <= 65535:
         raise ConfigError(f"--port {port} is not a TCP port; use 1 to 65535 (default 10000)")
+    settings = {**config.spark.conf, **local_driver_conf(config.spark.master, config.spark.conf)}
     if not args.views_only:
         check_port_free(host, port)
         os.environ.update(thrift_environment(host, port))
-        settings = {**config.spark.conf, **thrift_conf(host, port)}
-        config = dataclasses.replace(config, spark=dataclasses.replace(config.spark, conf=settings))
+        settings.update(thrift_conf(host, port))
+    config = dataclasses.replace(config, spark=dataclasses.replace(config.spark, conf=settings))
     database = config.warehouse.database
     spark = open_session(config, app_name="tweets-etl thrift server")
     server = ThriftServer(spark, host, port)

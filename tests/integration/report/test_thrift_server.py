@@ -7,7 +7,9 @@ and the test session's Spark already holds its own.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import ipaddress
 import json
 import os
 import queue
@@ -64,6 +66,27 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def listening_addresses(pid: int) -> List[ipaddress.IPv4Address]:
+    """The addresses ``pid`` listens on over TCP (from /proc: its socket inodes in /proc/net/tcp*)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    addresses = []
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                raw = bytes.fromhex(fields[1].split(":")[0])
+                # The kernel prints each 32-bit word of the address in host (little-endian) order.
+                packed = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+                address = ipaddress.ip_address(packed)
+                addresses.append(getattr(address, "ipv4_mapped", None) or address)
+    return addresses
 
 
 @pytest.fixture(scope="module")
@@ -197,6 +220,9 @@ def test_beeline_queries_the_star_schema_and_views_then_sigterm_stops_cleanly(va
         server.wait_for("listening on", timeout=240)
         jvms = children(server.process.pid)
         assert jvms, "the server's Spark JVM should be its child"
+        # No authentication anywhere: HiveServer2, the driver's RPC and block manager all on loopback.
+        listening = [address for pid in jvms for address in listening_addresses(pid)]
+        assert len(listening) >= 3 and all(address.is_loopback for address in listening), listening
         results, output = beeline(port, "chatgpt_tweets", QUERIES)
         # While the server holds the embedded metastore, another command says so in one sentence.
         busy = subprocess.run(
