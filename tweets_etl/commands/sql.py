@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from tweets_etl.config import Config
+from tweets_etl.errors import ConfigError, TweetsEtlError
 
 ORDER = 40
+
+
+class QueryError(TweetsEtlError):
+    """Spark refused or could not run the statement (unknown table, syntax error, bad cast...)."""
+
+    exit_code = 2
 
 
 def register(subparsers, parents) -> None:
@@ -15,18 +22,42 @@ def register(subparsers, parents) -> None:
         description="Run one Spark SQL statement against this environment's Hive warehouse and print the result.",
     )
     parser.add_argument("query", help="the SQL statement; the default database is warehouse.database")
-    parser.add_argument("--limit", type=int, default=50, help="rows to print (default: 50)")
+    parser.add_argument("--limit", type=int, default=50, help="rows to print, at least 1 (default: 50)")
     parser.set_defaults(handler=handle)
 
 
 def handle(args, config: Config) -> int:
+    if args.limit < 1:
+        raise ConfigError(f"--limit is {args.limit}; it must be at least 1")
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors.exceptions.captured import CapturedException
+
     from tweets_etl.spark import build_spark
 
     spark = build_spark(config)
     try:
         if spark.catalog.databaseExists(config.warehouse.database):
             spark.catalog.setCurrentDatabase(config.warehouse.database)
-        spark.sql(args.query).show(args.limit, truncate=60)
+        try:
+            spark.sql(args.query).show(args.limit, truncate=60)
+        except CapturedException as error:  # refused (unknown table, syntax): Spark's own first line
+            raise QueryError(f"the query failed: {first_line(error)}") from None
+        except Py4JJavaError as error:  # failed while running (a task threw): what threw, not the job
+            raise QueryError(f"the query failed: {first_line(root_cause(error))}") from None
     finally:
         spark.stop()
     return 0
+
+
+def first_line(error: object) -> str:
+    """The first non-blank line of Spark's message (the rest is the plan or the statement again)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0][:400] if lines else type(error).__name__
+
+
+def root_cause(error) -> str:
+    """The innermost Java exception of a Py4JJavaError, e.g. ``java.lang.RuntimeException: boom``."""
+    cause = error.java_exception
+    while cause.getCause() is not None and cause.getCause() != cause:
+        cause = cause.getCause()
+    return cause.toString()

@@ -148,6 +148,8 @@ def test_a_metastore_released_soon_after_is_waited_for(tmp_path, caplog):
         (["report", "--top", "0"], "--top is 0"),
         (["report", "--top", "1"], "--top is 1; it must be at least 2"),
         (["serve", "--port", "70000"], "--port 70000 is not a TCP port"),
+        (["sql", "SELECT 1", "--limit", "-1"], "--limit is -1; it must be at least 1"),
+        (["sql", "SELECT 1", "--limit", "0"], "--limit is 0; it must be at least 1"),
     ],
 )
 def test_bad_options_fail_before_spark_starts(argv, message, capsys, tmp_path):
