@@ -23,6 +23,7 @@ from tweets_etl.io.raw import RawInputs, find_raw_files, prepare_inputs
 from tweets_etl.io.warehouse import Warehouse
 from tweets_etl.stages import STAGES
 from tweets_etl.tables import ETL_RUNS, RAW_RECORDS
+from tweets_etl.taxonomy import check_with_java, load_taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,9 @@ def run_pipeline(
     try:
         if result.stages and "ingest" not in result.stages:
             _require_ingested(warehouse, result.batch_id)
+        if {"enrich", "model"} & set(result.stages):
+            # A taxonomy mistake stops the run before anything is written, not in enrich.
+            check_with_java(load_taxonomy(config.taxonomy_path), spark)
         for stage in result.stages:
             if on_stage:
                 on_stage(stage)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import List
 
 import pytest
 
+from tests.integration.conftest import REPO
 from tests.integration.helpers import count_raw, snapshot
-from tweets_etl.errors import InputError
+from tweets_etl.errors import ConfigError, InputError
 from tweets_etl.pipeline import run_pipeline
 from tweets_etl.rawfiles import RawPageWriter
 from tweets_etl.sample.generator import SampleSpec, write_sample
@@ -206,3 +208,22 @@ def test_later_stages_refuse_a_batch_that_was_never_ingested(spark, pipeline_con
         spark, pipeline_config, inputs=[str(raw)], stages=["stage", "enrich", "model", "check"]
     )
     assert later.batch_id == result.batch_id and later.counts["staged"] == 1 and later.is_reconciled
+
+
+def test_a_taxonomy_regex_java_refuses_stops_the_run_before_anything_is_written(
+    spark, pipeline_config, sample_files, tmp_path
+):
+    # Python's re reads (?a) as a flag, Java's Pattern refuses it: only Java can tell.
+    good = "        - (?<![a-z0-9_])(chatgpt|it) is (the best|so smart|a beast|insane)\n"
+    taxonomy = (REPO / "conf" / "taxonomy.yaml").read_text(encoding="utf-8")
+    assert good in taxonomy
+    (tmp_path / "taxonomy.yaml").write_text(taxonomy.replace(good, good + "        - (?a)best ever\n"))
+    config = replace(pipeline_config, taxonomy_file=str(tmp_path / "taxonomy.yaml"))
+
+    with pytest.raises(ConfigError, match=r"regexes\[2\] '\(\?a\)best ever' is not a valid Java regular"):
+        run_pipeline(spark, config, inputs=[str(sample_files[0].parent)])
+
+    assert table_count(spark, config, "raw_records") == 0
+    assert [row.status for row in spark.table(f"{config.warehouse.database}.etl_runs").collect()] == [
+        "failed"
+    ]
