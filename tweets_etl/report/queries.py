@@ -140,8 +140,10 @@ def tweet_facts(spark: SparkSession, db: str) -> DataFrame:
             "location_name",
             "country",
             F.coalesce("tweet_type", F.lit("unknown")).alias("tweet_type"),
-            F.coalesce("feedback_type", F.lit("unknown")).alias("feedback_type"),
-            F.coalesce("feedback_name", F.lit("Unknown")).alias("feedback_name"),
+            F.coalesce("feedback_type", F.lit(NOT_JUDGED)).alias("feedback_type"),
+            F.when(F.coalesce("feedback_type", F.lit(NOT_JUDGED)) == NOT_JUDGED, F.lit(NOT_JUDGED_NAME))
+            .otherwise(F.col("feedback_name"))
+            .alias("feedback_name"),
             F.coalesce("feedback_order", F.lit(99)).alias("feedback_order"),
             "hour",
         )

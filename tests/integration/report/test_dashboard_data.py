@@ -235,4 +235,5 @@ def test_tweets_loaded_without_the_enrich_stage_are_counted_as_not_judged_yet(sp
         ("unknown", "Not yet judged", 60)
     ]
     assert sum(bucket["unknown"] for bucket in data["timeline"]["buckets"]) == 60
+    assert data["feedback_timeline"]["types"] == [{"type": "unknown", "name": "Not yet judged"}]
     assert "Not yet judged" in files.html.read_text(encoding="utf-8")
