@@ -45,7 +45,7 @@ class ReportOptions:
         if self.top < 2:
             # The languages chart shows the top - 1 languages and "Other" for the rest: with 1, Other alone.
             raise ConfigError(
-                f"--top is {self.top}; it must be at least 2 (ranked lists show the top N - 1 and Other)"
+                f"--top is {self.top}; it must be at least 2 (the languages chart shows the top N - 1 and Other)"
             )
 
 
