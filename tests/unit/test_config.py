@@ -78,6 +78,21 @@ def test_a_local_run_gets_the_throughput_collector_and_a_cluster_keeps_its_own()
     assert LOCAL_GC_OPTION not in cluster.get("spark.driver.extraJavaOptions", "")
 
 
+def test_a_local_driver_listens_on_loopback_unless_configured_otherwise():
+    """Its RPC and block manager have no authentication: every command (run, report, sql, serve)
+    kept them off the machine's address."""
+    from tweets_etl.spark import session_conf
+
+    loopback = {"spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1"}
+    local = session_conf(load_config(conf_dir=CONF, var_dir="/v", environ={}))
+    edge = session_conf(_local_config_with_spark_conf({"spark.driver.host": "edge.example"}))
+    cluster = session_conf(load_config(env="cloudera", conf_dir=CONF, environ={}))
+
+    assert {key: local[key] for key in loopback} == loopback
+    assert edge["spark.driver.host"] == "edge.example" and edge["spark.driver.bindAddress"] == "127.0.0.1"
+    assert not [key for key in cluster if key in loopback]
+
+
 def test_spark_log_settings_come_from_the_configs_own_folder(tmp_path):
     """An installed package has no repo conf/ beside it: its log settings are in its own copy."""
     import shutil

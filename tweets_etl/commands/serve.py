@@ -48,7 +48,6 @@ def handle(args, config: Config) -> int:
         ThriftServer,
         beeline_path,
         check_port_free,
-        local_driver_conf,
         thrift_conf,
         thrift_environment,
     )
@@ -57,7 +56,7 @@ def handle(args, config: Config) -> int:
     port = config.serve.port if args.port is None else args.port
     if not 1 <= port <= 65535:
         raise ConfigError(f"--port {port} is not a TCP port; use 1 to 65535 (default 10000)")
-    settings = {**config.spark.conf, **local_driver_conf(config.spark.master, config.spark.conf)}
+    settings = dict(config.spark.conf)
     if not args.views_only:
         check_port_free(host, port)
         os.environ.update(thrift_environment(host, port))

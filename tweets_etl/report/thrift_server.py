@@ -33,16 +33,6 @@ def thrift_conf(host: str, port: int) -> Dict[str, str]:
     }
 
 
-def local_driver_conf(master: str, configured: Dict[str, object]) -> Dict[str, str]:
-    """With a local master, the driver's RPC and block manager listen on loopback, not on the
-    machine's address: nothing outside this process needs them, and they have no authentication.
-    Settings the configuration makes itself are left alone; a cluster's driver is left alone."""
-    if not master.startswith("local"):
-        return {}
-    wanted = {"spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1"}
-    return {key: value for key, value in wanted.items() if key not in configured}
-
-
 def thrift_environment(host: str, port: int) -> Dict[str, str]:
     """Hive reads these variables before its config: set them so a stray one cannot move the server."""
     return {"HIVE_SERVER2_THRIFT_BIND_HOST": host, "HIVE_SERVER2_THRIFT_PORT": str(port)}

@@ -24,7 +24,7 @@ from tweets_etl.metastore import (
     require_free_metastore,
 )
 from tweets_etl.report.bi_views import BI_VIEWS, view_statements
-from tweets_etl.report.thrift_server import ServeError, check_port_free, local_driver_conf
+from tweets_etl.report.thrift_server import ServeError, check_port_free
 from tweets_etl.tables import TABLES, VIEWS
 
 
@@ -49,15 +49,6 @@ def test_an_unknown_host_is_refused():
 )
 def test_loopback_hosts(host, loopback):
     assert _is_loopback(host) is loopback
-
-
-def test_a_local_driver_listens_on_loopback_unless_configured_otherwise():
-    loopback = {"spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1"}
-    assert local_driver_conf("local[*]", {}) == loopback
-    assert local_driver_conf("local[2]", {"spark.driver.host": "edge.example"}) == {
-        "spark.driver.bindAddress": "127.0.0.1"
-    }
-    assert local_driver_conf("yarn", {}) == {} and local_driver_conf("spark://127.0.0.1:7077", {}) == {}
 
 
 def test_bi_views_read_only_qualified_warehouse_objects():
