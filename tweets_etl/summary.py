@@ -11,6 +11,9 @@ from tweets_etl.io.warehouse import Warehouse
 from tweets_etl.tables import BRIDGE_TWEET_HASHTAGS, DIM_HASHTAGS, DIM_USERS, FCT_TWEETS, STG_TWEETS
 
 SUMMARY_TABLES = (FCT_TWEETS, STG_TWEETS, DIM_USERS, DIM_HASHTAGS, BRIDGE_TWEET_HASHTAGS)
+# The dimensions' unknown member, where tweets modelled without the enrich stage point.
+UNKNOWN_MEMBER = "unknown"
+NOT_JUDGED = "not yet judged"
 
 
 def _n(value: int) -> str:
@@ -79,7 +82,12 @@ def _what_people_say(warehouse: Warehouse) -> List[str]:
     ).first()
     if not totals or not totals["tweets"]:
         return []
-    share = " · ".join(f"{label} {totals[label] / totals['tweets']:.0%}" for label in labels)
+    counts = {label: totals[label] or 0 for label in labels}
+    # Tweets modelled without the enrich stage sit on dim_sentiments' unknown member, in no label.
+    counts[NOT_JUDGED] = totals["tweets"] - sum(counts.values())
+    share = " · ".join(
+        f"{label} {n / totals['tweets']:.0%}" for label, n in counts.items() if n or label in labels
+    )
     polar = totals["positive"] + totals["negative"]
     net = (totals["positive"] - totals["negative"]) / polar if polar else 0.0
     lines = [f"  sentiment: {share} · net {net:+.2f} (spam flagged and left out: {_n(totals['spam'])})"]
@@ -90,7 +98,10 @@ def _what_people_say(warehouse: Warehouse) -> List[str]:
         .orderBy(F.desc("tweets"))
         .collect()
     )
-    lines.append("  feedback: " + " · ".join(f"{r['feedback_type']} {_n(r['tweets'])}" for r in feedback))
+    lines.append(
+        "  feedback: "
+        + " · ".join(f"{_feedback_name(r['feedback_type'])} {_n(r['tweets'])}" for r in feedback)
+    )
     aspects = (
         warehouse.spark.table(warehouse.name("mart_aspect_sentiment"))
         .orderBy(F.desc("tweets"))
@@ -105,3 +116,7 @@ def _what_people_say(warehouse: Warehouse) -> List[str]:
             )
         )
     return lines
+
+
+def _feedback_name(feedback_type: str) -> str:
+    return NOT_JUDGED if feedback_type == UNKNOWN_MEMBER else feedback_type

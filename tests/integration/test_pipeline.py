@@ -227,3 +227,22 @@ def test_a_taxonomy_regex_java_refuses_stops_the_run_before_anything_is_written(
     assert [row.status for row in spark.table(f"{config.warehouse.database}.etl_runs").collect()] == [
         "failed"
     ]
+
+
+def test_the_summary_names_tweets_modelled_without_enrich_as_not_yet_judged(
+    spark, pipeline_config, sample_files
+):
+    from tweets_etl.io.warehouse import Warehouse
+    from tweets_etl.summary import run_summary
+
+    result = run_pipeline(
+        spark, pipeline_config, inputs=[str(sample_files[0])], stages=["ingest", "stage", "model"]
+    )
+    lines = run_summary(result, Warehouse(spark, pipeline_config.warehouse.database))
+
+    sentiment = next(line for line in lines if line.startswith("  sentiment: "))
+    feedback = next(line for line in lines if line.startswith("  feedback: "))
+    assert sentiment.startswith(
+        "  sentiment: positive 0% · neutral 0% · negative 0% · unscored 0% · not yet judged 100%"
+    )
+    assert feedback.startswith("  feedback: not yet judged ") and "unknown" not in feedback
