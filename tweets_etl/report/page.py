@@ -164,7 +164,11 @@ def _kpis(summary: Dict[str, Any], thresholds: Thresholds) -> str:
             svg.percent(rate, 2) if rate is not None else "n/a",
             "engagements ÷ impressions, per tweet",
         ),
-        _kpi("Engagements", svg.count(summary["engagements"]), "likes + retweets + replies + quotes"),
+        _kpi(
+            "Engagements",
+            svg.count(summary["engagements"]),
+            "likes + retweets + replies + quotes of posts (not of retweets)",
+        ),
     ]
     return f'<div class="kpis">{"".join(tiles)}</div>'
 
@@ -204,7 +208,8 @@ def _about(data: Dict[str, Any], thresholds: Thresholds) -> str:
         ),
         (
             "Engagement rate",
-            "(likes + retweets + replies + quotes) ÷ impressions, averaged over tweets with impressions.",
+            "(likes + retweets + replies + quotes) ÷ impressions, averaged over tweets with impressions. "
+            "Retweets are left out: X gives a retweet its original's counts.",
         ),
         (
             "Aspects and feedback types",
