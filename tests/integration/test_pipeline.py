@@ -90,14 +90,22 @@ def test_star_schema_contents(spark, pipeline_config, sample_files):
         0
     ]
     assert long_posts > 0
-    # The tweet seen again in a later file keeps the fresher (higher) metrics.
+    # The tweet seen again in a later file keeps the fresher (higher) metrics, retweets too (the fact
+    # leaves a retweet's counts out: they are its original's).
     repeated = spark.sql(
         f"SELECT tweet_id, MAX(like_count) AS most FROM {db}.raw_tweets GROUP BY tweet_id HAVING COUNT(*) > 1"
     )
-    stale = repeated.join(spark.table(f"{db}.fct_tweets"), on="tweet_id", how="inner").where(
-        "like_count != most"
+    stale = repeated.join(spark.table(f"{db}.stg_tweets"), on="tweet_id", how="inner").where(
+        "like_count IS DISTINCT FROM most"
     )
     assert repeated.count() > 0 and stale.count() == 0
+    measured = spark.sql(
+        f"SELECT s.tweet_type = 'retweet' AS is_retweet, f.like_count IS NULL AS no_likes, COUNT(*) "
+        f"FROM {db}.fct_tweets f JOIN {db}.stg_tweets s ON f.tweet_id = s.tweet_id "
+        "WHERE f.like_count IS NULL OR f.like_count = s.like_count GROUP BY 1, 2"
+    ).collect()
+    assert {(row[0], row[1]) for row in measured} == {(True, True), (False, False)}
+    assert sum(row[2] for row in measured) == spark.table(f"{db}.fct_tweets").count()
 
 
 def test_every_tweet_is_scored_and_classified(spark, pipeline_config, sample_files):
