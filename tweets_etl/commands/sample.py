@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 from tweets_etl.config import Config
+from tweets_etl.errors import TweetsEtlError
 
 ORDER = 15
 _MARKER = ".sample.json"
@@ -28,8 +29,13 @@ def register(subparsers, parents) -> None:
 
 
 def ensure_sample(config: Config, out: Optional[Path] = None, **overrides) -> Path:
-    """Generate the sample into ``out`` unless the same sample is already there."""
-    from tweets_etl.sample.generator import SampleSpec, write_sample
+    """Generate the sample into ``out`` unless the same sample is already there.
+
+    Only the generator's own files (by name) are ever deleted. A folder that holds anything else and
+    was never a sample folder (no marker), such as a landing or raw folder given to ``--out`` by
+    mistake, is refused as it is: writing made-up tweets beside real ones would mix them into the next
+    run or shipment."""
+    from tweets_etl.sample.generator import SampleSpec, is_sample_file, write_sample
 
     out = Path(out or config.var_subdir("sample"))
     spec = replace(
@@ -40,8 +46,16 @@ def ensure_sample(config: Config, out: Optional[Path] = None, **overrides) -> Pa
     if marker.is_file() and json.loads(marker.read_text()) == wanted:
         return out
     if out.is_dir():
+        others = sorted(p.name for p in out.iterdir() if p.name != _MARKER and not is_sample_file(p.name))
+        if others and not marker.is_file():
+            raise TweetsEtlError(
+                f"{out} is not a sample folder: it holds {others[0]}"
+                + (f" and {len(others) - 1} more" if len(others) > 1 else "")
+                + "; nothing was changed: give --out an empty or new folder"
+            )
+        marker.unlink(missing_ok=True)  # a sample stopped half-way is made again, never reused
         for old in out.iterdir():
-            if old.is_file():
+            if old.is_file() and is_sample_file(old.name):
                 old.unlink()
     write_sample(out, spec)
     marker.write_text(json.dumps(wanted))
@@ -49,8 +63,10 @@ def ensure_sample(config: Config, out: Optional[Path] = None, **overrides) -> Pa
 
 
 def handle(args, config: Config) -> int:
+    from tweets_etl.sample.generator import is_sample_file
+
     overrides = {key: value for key, value in (("tweets", args.tweets), ("seed", args.seed)) if value}
     out = ensure_sample(config, Path(args.out) if args.out else None, files=args.files, **overrides)
-    files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    files = sorted(p.name for p in out.iterdir() if is_sample_file(p.name) and not p.name.startswith("."))
     print(f"sample written to {out}: {len(files)} files")
     return 0

@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -28,6 +29,12 @@ from tweets_etl.sample import texts
 TWITTER_EPOCH_MS = 1288834974657
 SEARCH_URL = "https://api.x.com/2/tweets/search/recent"
 PAGE_SIZE = 100
+DAMAGED_FILE = "sample-99-damaged.jsonl"
+# Every name write_sample gives a file: the raw files RawPageWriter names after their prefix, their
+# manifests, and the file of broken lines.
+_SAMPLE_FILE = re.compile(
+    r"sample-\d{2,}-\d{8}T\d{6}Z-\d{4,}\.jsonl\.gz(\.manifest\.json)?|" + re.escape(DAMAGED_FILE)
+)
 
 
 @dataclass(frozen=True)
@@ -361,6 +368,14 @@ def write_sample(
     return written
 
 
+def is_sample_file(name: str) -> bool:
+    """Whether ``write_sample`` writes files of this name: finished ones, or the hidden ``.NAME.part``
+    of one it was writing when it was stopped. Nothing else in a folder is the generator's to delete."""
+    if name.startswith(".") and name.endswith(".part"):
+        name = name[1:-5]
+    return _SAMPLE_FILE.fullmatch(name) is not None
+
+
 def _stamped(page: Dict, retrieved: datetime) -> Dict:
     url = f"{SEARCH_URL}?{urlencode({'query': texts.SAMPLE_QUERY, 'max_results': PAGE_SIZE})}"
     page["__twarc"] = provenance(
@@ -380,7 +395,7 @@ def _fresher(item: Tuple, rng: random.Random) -> Tuple:
 
 def _write_broken_lines(out_dir: Path, spec: SampleSpec) -> Path:
     """A small uncompressed file with what real collections contain now and then."""
-    path = out_dir / "sample-99-damaged.jsonl"
+    path = out_dir / DAMAGED_FILE
     stamp = {"url": SEARCH_URL, "retrieved_at": (spec.start + timedelta(days=spec.days)).isoformat()}
     lines = [
         '{"data": [{"id": "1598000000000000001", "text": "ChatGPT is',  # cut off mid-line

@@ -1,0 +1,59 @@
+"""`tweets-etl sample`: what it writes, what it reuses, and what it never touches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tweets_etl.cli import main
+
+COLLECTED = ("collect-20261124T010000Z-0001.jsonl.gz", "collect-20261124T010000Z-0001.jsonl.gz.manifest.json")
+
+
+def _sample(out: Path, *args: str) -> int:
+    var_dir = str(out.parent / "var")
+    return main(["sample", "--out", str(out), "--tweets", "200", "--files", "2", "--var-dir", var_dir, *args])
+
+
+def _contents(folder: Path) -> dict:
+    return {path.name: path.read_bytes() if path.is_file() else "folder" for path in folder.iterdir()}
+
+
+def test_a_folder_of_other_files_is_refused_in_one_line_and_left_as_it_was(tmp_path, capsys):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for name in COLLECTED:
+        (landing / name).write_bytes(b"collected tweets")
+    (landing / "notes").mkdir()
+    before = _contents(landing)
+
+    assert _sample(landing) == 1
+
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and str(landing) in err and "not a sample folder" in err
+    assert _contents(landing) == before
+
+
+def test_a_new_sample_replaces_the_generators_files_and_nothing_else(tmp_path):
+    out = tmp_path / "sample"
+    assert _sample(out, "--seed", "5") == 0
+    first = {name for name in _contents(out) if name.startswith("sample-")}
+    (out / "mine.txt").write_text("kept")  # put there after the sample was made
+    (out / f".{sorted(first)[0]}.part").write_bytes(b"a file the generator was writing when stopped")
+
+    assert _sample(out, "--seed", "6") == 0
+
+    after = _contents(out)
+    assert after["mine.txt"] == b"kept"
+    assert not any(name.endswith(".part") for name in after)
+    assert {name for name in after if name.startswith("sample-")} == first  # same names, new bytes
+    assert len(after) == len(first) + 2  # and the marker
+
+
+def test_an_empty_folder_or_one_holding_only_a_stopped_sample_is_filled(tmp_path):
+    out = tmp_path / "empty"
+    out.mkdir()
+    assert _sample(out) == 0
+    (out / ".sample.json").unlink()  # a run stopped before it wrote the marker
+
+    assert _sample(out) == 0
+    assert (out / ".sample.json").is_file()
