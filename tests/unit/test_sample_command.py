@@ -57,3 +57,22 @@ def test_an_empty_folder_or_one_holding_only_a_stopped_sample_is_filled(tmp_path
 
     assert _sample(out) == 0
     assert (out / ".sample.json").is_file()
+
+
+def test_seed_zero_is_a_seed(tmp_path):
+    assert _sample(tmp_path / "zero", "--seed", "0") == 0
+    assert _sample(tmp_path / "default") == 0
+
+    assert '"seed": 0' in (tmp_path / "zero" / ".sample.json").read_text()
+    assert _contents(tmp_path / "zero") != _contents(tmp_path / "default")
+
+
+def test_no_tweets_or_no_files_is_refused_in_one_line(tmp_path, capsys):
+    for option in ("--tweets", "--files"):
+        out = tmp_path / option.strip("-")
+        code = main(["sample", "--out", str(out), option, "0", "--var-dir", str(tmp_path / "var")])
+
+        err = capsys.readouterr().err.strip()
+        assert code == 2 and err.count("\n") == 0
+        assert f"{option} is 0; it must be at least 1" in err
+        assert not out.exists()

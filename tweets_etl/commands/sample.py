@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 from tweets_etl.config import Config
-from tweets_etl.errors import TweetsEtlError
+from tweets_etl.errors import ConfigError, TweetsEtlError
 
 ORDER = 15
 _MARKER = ".sample.json"
@@ -65,7 +65,12 @@ def ensure_sample(config: Config, out: Optional[Path] = None, **overrides) -> Pa
 def handle(args, config: Config) -> int:
     from tweets_etl.sample.generator import is_sample_file
 
-    overrides = {key: value for key, value in (("tweets", args.tweets), ("seed", args.seed)) if value}
+    for option, value in (("--tweets", args.tweets), ("--files", args.files)):
+        if value is not None and value < 1:
+            raise ConfigError(f"{option} is {value}; it must be at least 1")
+    overrides = {
+        key: value for key, value in (("tweets", args.tweets), ("seed", args.seed)) if value is not None
+    }
     out = ensure_sample(config, Path(args.out) if args.out else None, files=args.files, **overrides)
     files = sorted(p.name for p in out.iterdir() if is_sample_file(p.name) and not p.name.startswith("."))
     print(f"sample written to {out}: {len(files)} files")
