@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tweets_etl.cli import main
+from tweets_etl.sample.generator import generator_fingerprint
 
 COLLECTED = ("collect-20261124T010000Z-0001.jsonl.gz", "collect-20261124T010000Z-0001.jsonl.gz.manifest.json")
 
@@ -76,3 +78,20 @@ def test_no_tweets_or_no_files_is_refused_in_one_line(tmp_path, capsys):
         assert code == 2 and err.count("\n") == 0
         assert f"{option} is 0; it must be at least 1" in err
         assert not out.exists()
+
+
+def test_a_sample_made_by_another_generator_is_made_again(tmp_path):
+    out = tmp_path / "sample"
+    assert _sample(out) == 0
+    made = _contents(out)
+    marker = json.loads((out / ".sample.json").read_text())
+    marker.pop("generator", None)
+    # What the generator before this one left: its marker knew nothing of the generator, and its
+    # files were not these.
+    (out / ".sample.json").write_text(json.dumps(marker))
+    damaged = next(name for name in made if name.endswith(".jsonl.gz"))
+    (out / damaged).write_bytes(b"an older generator's bytes")
+
+    assert _sample(out) == 0
+    assert _contents(out) == made
+    assert json.loads((out / ".sample.json").read_text())["generator"] == generator_fingerprint()

@@ -35,13 +35,18 @@ def ensure_sample(config: Config, out: Optional[Path] = None, **overrides) -> Pa
     was never a sample folder (no marker), such as a landing or raw folder given to ``--out`` by
     mistake, is refused as it is: writing made-up tweets beside real ones would mix them into the next
     run or shipment."""
-    from tweets_etl.sample.generator import SampleSpec, is_sample_file, write_sample
+    from tweets_etl.sample.generator import SampleSpec, generator_fingerprint, is_sample_file, write_sample
 
     out = Path(out or config.var_subdir("sample"))
     spec = replace(
         SampleSpec(tweets=config.pipeline.sample_tweets, seed=config.pipeline.sample_seed), **overrides
     )
-    wanted = {"tweets": spec.tweets, "seed": spec.seed, "files": spec.files}
+    wanted = {
+        "tweets": spec.tweets,
+        "seed": spec.seed,
+        "files": spec.files,
+        "generator": generator_fingerprint(),
+    }
     marker = out / _MARKER
     if marker.is_file() and json.loads(marker.read_text()) == wanted:
         return out

@@ -13,6 +13,7 @@ Pure Python (no Spark): the same seed always gives the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import random
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 from urllib.parse import urlencode
 
+from tweets_etl import __version__, rawfiles
 from tweets_etl.rawfiles import RawPageWriter, provenance
 from tweets_etl.sample import texts
 
@@ -366,6 +368,17 @@ def write_sample(
         written.extend(writer.finished)
     written.append(_write_broken_lines(out_dir, spec))
     return written
+
+
+def generator_fingerprint() -> str:
+    """Changes whenever the generator may write other bytes for the same spec: its code, its texts,
+    the raw file writer's code, or the package version stamped on every page. A sample made before is
+    reused only while this is the same."""
+    digest = hashlib.sha256(__version__.encode())
+    for module in (texts, rawfiles):
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def is_sample_file(name: str) -> bool:
