@@ -1,10 +1,10 @@
-"""Peak memory of the driver JVM and of the Python workers, read from /proc (Linux)."""
+"""Peak memory of the driver JVM and of its Python workers, read from /proc (Linux)."""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 _WORKER_MARKERS = (b"pyspark.daemon", b"pyspark.worker")
 
@@ -19,20 +19,48 @@ def _status_kib(pid: int, field: str) -> Optional[int]:
     return None
 
 
-def _python_workers():
+def _parents() -> Dict[int, int]:
+    """Every process's parent, from /proc/PID/stat."""
+    parents = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            cmdline = (entry / "cmdline").read_bytes()
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        # "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses, so read after the last ")".
+        parents[int(entry.name)] = int(stat[stat.rfind(")") + 1 :].split()[1])
+    return parents
+
+
+def descendants(pid: int) -> List[int]:
+    """The processes started by ``pid``, by their children, and so on."""
+    children: Dict[int, List[int]] = {}
+    for child, parent in _parents().items():
+        children.setdefault(parent, []).append(child)
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _python_workers(jvm_pid: int):
+    """PySpark's daemon and workers under this JVM; another Spark's on the same machine are not ours."""
+    for pid in descendants(jvm_pid):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
         if any(marker in cmdline for marker in _WORKER_MARKERS):
-            yield int(entry.name)
+            yield pid
 
 
 class PeakMemory:
-    """Samples RSS while work runs: the JVM's own high-water mark, and the largest Python worker seen."""
+    """Samples RSS while work runs: the JVM's own high-water mark, and the largest Python worker seen
+    among the JVM's descendants (PySpark's daemon is the JVM's child; its workers are the daemon's)."""
 
     def __init__(self, jvm_pid: int, interval: float = 0.25) -> None:
         self.jvm_pid = jvm_pid
@@ -51,7 +79,7 @@ class PeakMemory:
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            for pid in _python_workers():
+            for pid in _python_workers(self.jvm_pid):
                 peak = _status_kib(pid, "VmHWM") or 0
                 self.worker_peak_kib = max(self.worker_peak_kib, peak)
             self._stop.wait(self.interval)
