@@ -16,7 +16,7 @@ import random
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Dict
+from typing import Callable, Dict, Optional
 
 from tweets_etl.rawfiles import RawPageWriter
 from tweets_etl.sample.generator import SampleSpec, write_sample
@@ -25,6 +25,10 @@ DAYS = 30
 # Changed whenever the generator writes different data, so a set cached by an older version is
 # generated again rather than measured as if it were the same benchmark.
 DATA_VERSION = "3: photos, videos and GIFs on 12% of originals and their retweets"
+# The increment is complete only once the pages seen again are added: its marker says so, and an
+# increment whose marker is only DATA_VERSION (written before that step, up to this version of the
+# benchmark) is generated again, as it may hold a short file of them left by an interrupted run.
+INCREMENT_VERSION = DATA_VERSION + "; with pages of the full set seen again"
 
 
 def _spec(tweets: int, seed: int) -> SampleSpec:
@@ -38,17 +42,29 @@ def _spec(tweets: int, seed: int) -> SampleSpec:
     )
 
 
-def _generate(directory: Path, spec: SampleSpec, log) -> Path:
+def _generate(
+    directory: Path,
+    spec: SampleSpec,
+    log,
+    *,
+    version: str = DATA_VERSION,
+    then: Optional[Callable[[Path], None]] = None,
+) -> Path:
+    """Generate the set unless it is there whole. The marker is written last, after ``then`` too: a
+    set without it (a run stopped half-way, whose raw files are published as they close) is stale."""
     marker = directory / ".complete"
-    if marker.is_file() and marker.read_text() == DATA_VERSION:
+    if marker.is_file() and marker.read_text() == version:
         return directory
     log(f"generating {spec.tweets:,} tweets into {directory} (once; cached for later runs)")
     directory.mkdir(parents=True, exist_ok=True)
+    marker.unlink(missing_ok=True)
     for stale in directory.iterdir():
         stale.unlink()
     # gzip level 1: the benchmark measures Spark, not how long zlib took to write its input.
     write_sample(directory, spec, compresslevel=1)
-    marker.write_text(DATA_VERSION)
+    if then:
+        then(directory)
+    marker.write_text(version)
     return directory
 
 
@@ -60,15 +76,18 @@ def prepare(root: Path, tweets: int, seed: int, log=print) -> Dict[str, Path]:
     newer = replace(
         _spec(tweets // 10, seed + 1), files=1, days=3, start=full_spec.start + timedelta(days=DAYS - 1)
     )
-    increment = _generate(increment_dir, newer, log)
-    _add_seen_again(increment, full, share_of=tweets // 10, seed=seed)
+    increment = _generate(
+        increment_dir,
+        newer,
+        log,
+        version=INCREMENT_VERSION,
+        then=lambda directory: _add_seen_again(directory, full, share_of=tweets // 10, seed=seed),
+    )
     return {"full": full, "quarter": quarter, "increment": increment}
 
 
 def _add_seen_again(increment: Path, full: Path, *, share_of: int, seed: int) -> None:
     """About 5% of the increment: pages of the full set fetched again a day later, with more likes."""
-    if any(increment.glob("again-*.jsonl.gz")):
-        return
     rng = random.Random(seed)
     wanted = max(1, share_of // 20)
     last = sorted(full.glob("*.jsonl.gz"))[-1]
