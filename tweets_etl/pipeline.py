@@ -19,7 +19,7 @@ from pyspark.sql import SparkSession
 from tweets_etl.batch import BatchContext, RunResult
 from tweets_etl.config import PIPELINE_STAGES, Config
 from tweets_etl.errors import InputError, QualityGateError, TweetsEtlError
-from tweets_etl.io.raw import RawInputs, find_raw_files, prepare_inputs
+from tweets_etl.io.raw import RawFile, RawInputs, find_raw_files, prepare_inputs
 from tweets_etl.io.warehouse import Warehouse
 from tweets_etl.stages import STAGES
 from tweets_etl.tables import ETL_RUNS, RAW_RECORDS
@@ -32,10 +32,11 @@ def batch_id_for(raw: RawInputs) -> str:
     return f"b{raw.batch_fingerprint[:16]}"
 
 
-def resolve_inputs(config: Config, inputs: Sequence[str]) -> List[str]:
-    """Explicit inputs, else pipeline.inputs from config, else the landing folder."""
+def resolve_inputs(config: Config, inputs: Sequence[str], spark: SparkSession) -> List[RawFile]:
+    """The raw files of explicit inputs, else of pipeline.inputs from config, else of the landing
+    folder (remote folders are listed through ``spark``'s Hadoop FileSystem)."""
     chosen = list(inputs) or list(config.pipeline.inputs) or [str(config.var_subdir("landing"))]
-    return find_raw_files(chosen)
+    return find_raw_files(chosen, spark)
 
 
 def run_pipeline(
@@ -47,7 +48,7 @@ def run_pipeline(
     on_stage: Optional[Callable[[str], None]] = None,
 ) -> RunResult:
     """Run the given stages for the batch made of ``inputs`` and record the run in etl_runs."""
-    files = resolve_inputs(config, inputs)
+    files = resolve_inputs(config, inputs, spark)
     raw = prepare_inputs(files, recovery_dir=config.var_subdir("recovered"))
     result = RunResult(
         run_id=uuid.uuid4().hex[:12],

@@ -1,4 +1,4 @@
-"""find_raw_files and prepare_inputs: which files a batch reads, and what happens to damaged gzips."""
+"""find_raw_files and prepare_inputs: which files a batch reads, its id, and what happens to damaged gzips."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from chispa import assert_df_equality
 
 from tests.frames import in_order
 from tweets_etl.errors import InputError
-from tweets_etl.io.raw import UnreadableFile, find_raw_files, prepare_inputs, read_raw_lines
+from tweets_etl.io.raw import RawFile, UnreadableFile, find_raw_files, prepare_inputs, read_raw_lines
 
 
 def page_line(tweet_id: int) -> bytes:
@@ -37,6 +37,11 @@ def gzip_with_known_cut(path: Path, complete: List[bytes], rest: List[bytes]) ->
     tail = compressor.compress(b"".join(rest)) + compressor.flush()
     path.write_bytes(head + tail)
     return len(head)
+
+
+def local(*paths: Path) -> List[RawFile]:
+    """The raw files of local paths, as run_pipeline finds them."""
+    return find_raw_files([str(path) for path in paths])
 
 
 def write_manifest(path: Path, sha256: str) -> None:
@@ -66,15 +71,7 @@ def test_find_raw_files_takes_raw_files_and_skips_hidden_part_and_manifest_files
     found = find_raw_files([str(tmp_path), str(tmp_path / "sub" / "page.json")])
 
     expected = ["search-0001.jsonl.gz", "sub/page.json", "sub/stream.ndjson.gz", "sub/twarc.jsonl"]
-    assert found == sorted(str((tmp_path / name).resolve()) for name in expected)
-
-
-def test_find_raw_files_passes_remote_paths_through(tmp_path):
-    (tmp_path / "a.jsonl").write_bytes(b"{}\n")
-
-    found = find_raw_files(["hdfs:///landing/tweets/2022-12-05", str(tmp_path)])
-
-    assert found == sorted(["hdfs:///landing/tweets/2022-12-05", str((tmp_path / "a.jsonl").resolve())])
+    assert found == [RawFile(str((tmp_path / name).resolve()), 3) for name in expected]
 
 
 def test_find_raw_files_names_a_missing_path(tmp_path):
@@ -92,6 +89,86 @@ def test_find_raw_files_says_when_a_folder_has_no_raw_files(tmp_path):
         find_raw_files([str(tmp_path)])
 
 
+# remote inputs, listed through Hadoop's FileSystem (file:/ is Hadoop's LocalFileSystem) ----------
+
+
+def landed_day(folder: Path) -> Path:
+    """A landed day as land_to_hdfs.sh leaves it, with what an upload in flight and a stray file add."""
+    files = {
+        "collect-0001.jsonl.gz": gzip.compress(page_line(1)),
+        "collect-0002.jsonl.gz": gzip.compress(page_line(2) + page_line(3)),
+        "import/twarc.jsonl": page_line(4),
+        "_manifests/collect-0001.jsonl.gz.manifest.json": b"{}",
+        "_manifests/stray.jsonl": page_line(5),
+        ".hidden/old.jsonl": page_line(6),
+        ".collect-0003.jsonl.gz.part": b"in flight",
+        "collect-0004.jsonl.part": b"in flight",
+        "collect-0002.jsonl.gz.manifest.json": b"{}",
+        "notes.txt": b"not raw",
+    }
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    return folder
+
+
+@pytest.mark.spark
+def test_a_remote_folder_is_its_raw_files_listed_through_hadoop(spark, tmp_path):
+    day = landed_day(tmp_path / "landed_date=2026-11-24")
+
+    found = find_raw_files([f"file://{day}"], spark)
+
+    names = ["collect-0001.jsonl.gz", "collect-0002.jsonl.gz", "import/twarc.jsonl"]
+    assert found == [RawFile(f"file:{day}/{name}", (day / name).stat().st_size) for name in names]
+    assert [file.name for file in found] == ["collect-0001.jsonl.gz", "collect-0002.jsonl.gz", "twarc.jsonl"]
+
+
+@pytest.mark.spark
+def test_a_remote_folder_has_one_batch_id_whatever_form_its_uri_takes(spark, tmp_path):
+    day = landed_day(tmp_path / "landed_date=2026-11-24")
+    recovery = tmp_path / "recovered"
+
+    def fingerprint(entry: str) -> str:
+        return prepare_inputs(find_raw_files([entry], spark), recovery_dir=recovery).batch_fingerprint
+
+    # What Oozie passes and what make daily passes are two forms of one folder; a local path to the
+    # same files (same names and sizes) is the same batch too.
+    before = fingerprint(f"file://{day}")
+    assert fingerprint(f"file:{day}/") == before
+    assert fingerprint(str(day)) == before
+    # A file landed later makes it another batch: its raw records are not those of the first.
+    (day / "collect-0005.jsonl.gz").write_bytes(gzip.compress(page_line(7)))
+    assert fingerprint(f"file://{day}") != before
+
+
+@pytest.mark.spark
+def test_a_remote_input_that_is_missing_or_holds_no_raw_files_is_an_input_error(spark, tmp_path):
+    (tmp_path / "empty" / "_manifests").mkdir(parents=True)
+    (tmp_path / "empty" / "_manifests" / "x.jsonl.gz.manifest.json").write_text("{}")
+
+    with pytest.raises(InputError, match=f"input file://{tmp_path}/nope does not exist"):
+        find_raw_files([f"file://{tmp_path}/nope"], spark)
+    with pytest.raises(InputError, match="no raw files"):
+        find_raw_files([f"file://{tmp_path}/empty"], spark)
+
+
+@pytest.mark.spark
+def test_the_lines_of_remote_files_are_read_with_their_names(spark, tmp_path):
+    day = landed_day(tmp_path / "landed_date=2026-11-24")
+
+    inputs = prepare_inputs(find_raw_files([f"file://{day}/"], spark), recovery_dir=tmp_path / "recovered")
+    lines = read_raw_lines(spark, inputs)
+
+    rows = [
+        (page_line_text(1), "collect-0001.jsonl.gz"),
+        (page_line_text(2), "collect-0002.jsonl.gz"),
+        (page_line_text(3), "collect-0002.jsonl.gz"),
+        (page_line_text(4), "twarc.jsonl"),
+    ]
+    expected = spark.createDataFrame(rows, "value string, source_file string")
+    assert_df_equality(in_order(lines), in_order(expected), ignore_nullable=True)
+
+
 # prepare_inputs --------------------------------------------------------------------------------
 
 
@@ -99,7 +176,7 @@ def test_whole_gzip_is_read_as_it_is(tmp_path):
     raw = tmp_path / "search-0001.jsonl.gz"
     raw.write_bytes(gzip.compress(page_line(1) + page_line(2)))
 
-    inputs = prepare_inputs([str(raw)], recovery_dir=tmp_path / "recovered")
+    inputs = prepare_inputs(local(raw), recovery_dir=tmp_path / "recovered")
 
     assert (inputs.paths, inputs.names, inputs.unreadable) == ([str(raw)], [raw.name], [])
     assert not (tmp_path / "recovered").exists()
@@ -112,7 +189,7 @@ def test_truncated_gzip_is_replaced_by_its_complete_lines_and_reported(tmp_path,
     cut = gzip_with_known_cut(raw, complete, [page_line(4), page_line(5)])
     raw.write_bytes(raw.read_bytes()[: cut + extra_bytes])
 
-    inputs = prepare_inputs([str(raw)], recovery_dir=tmp_path / "recovered")
+    inputs = prepare_inputs(local(raw), recovery_dir=tmp_path / "recovered")
 
     recovered = tmp_path / "recovered" / "search-0001.jsonl"
     assert inputs.paths == [str(recovered)]
@@ -127,7 +204,7 @@ def test_file_that_is_not_gzip_at_all_is_reported_with_nothing_recovered(tmp_pat
     raw = tmp_path / "search-0001.jsonl.gz"
     raw.write_bytes(page_line(1))
 
-    inputs = prepare_inputs([str(raw)], recovery_dir=tmp_path / "recovered")
+    inputs = prepare_inputs(local(raw), recovery_dir=tmp_path / "recovered")
 
     assert (tmp_path / "recovered" / "search-0001.jsonl").read_bytes() == b""
     assert [u.name for u in inputs.unreadable] == [raw.name]
@@ -146,9 +223,9 @@ def test_gzip_whose_manifest_sha256_matches_is_trusted_without_decompressing(tmp
     stale.write_bytes(trusted.read_bytes())
     write_manifest(stale, hashlib.sha256(b"what the collector wrote").hexdigest())
 
-    inputs = prepare_inputs([str(trusted), str(stale)], recovery_dir=tmp_path / "recovered")
+    inputs = prepare_inputs(local(trusted, stale), recovery_dir=tmp_path / "recovered")
 
-    assert inputs.paths == [str(trusted), str(tmp_path / "recovered" / "stale.jsonl")]
+    assert inputs.paths == [str(tmp_path / "recovered" / "stale.jsonl"), str(trusted)]
     assert [u.name for u in inputs.unreadable] == ["stale.jsonl.gz"]
 
 
@@ -162,7 +239,8 @@ def test_batch_fingerprint_is_stable_and_changes_when_a_file_changes(tmp_path):
     recovery = tmp_path / "recovered"
 
     def fingerprint(*paths: Path) -> str:
-        return prepare_inputs([str(p) for p in paths], recovery_dir=recovery).batch_fingerprint
+        files = [RawFile(str(path), path.stat().st_size) for path in paths]
+        return prepare_inputs(files, recovery_dir=recovery).batch_fingerprint
 
     before = fingerprint(first, other)
     # The same files again, or the same files in another folder (another machine): the same batch.
@@ -184,7 +262,7 @@ def test_lines_of_a_recovered_file_keep_the_original_file_name(spark, tmp_path):
     whole = tmp_path / "search-0002.jsonl"
     whole.write_bytes(page_line(4) + b"\n" + page_line(5).replace(b"\n", b"\r\n"))
 
-    inputs = prepare_inputs([str(raw), str(whole)], recovery_dir=tmp_path / "recovered")
+    inputs = prepare_inputs(local(raw, whole), recovery_dir=tmp_path / "recovered")
     lines = read_raw_lines(spark, inputs)
 
     rows = [

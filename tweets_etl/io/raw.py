@@ -6,8 +6,10 @@ is known to be whole (the collector wrote the manifest after closing it); any ot
 decompressed once as a stream. A damaged file has its readable lines copied to a recovered file that
 Spark reads instead, and the unreadable rest becomes one quarantine row with a reason.
 
-Remote inputs (hdfs://, s3a://) are read as they are: the shipper and the HDFS landing script
-verified their checksums before they arrived there.
+Remote inputs (hdfs://, s3a://, file:/ ...) are listed through Hadoop's FileSystem in Spark's JVM, so
+that a remote folder is a batch of its files like a local one, whatever form its URI takes. Their
+gzips are read as they are: the shipper and the HDFS landing script verified their checksums before
+they arrived there.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import hashlib
 import logging
 import zlib
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -29,7 +32,29 @@ from tweets_etl.rawfiles import MANIFEST_SUFFIX, read_manifest, sha256_file
 log = logging.getLogger(__name__)
 
 RAW_PATTERNS = ("*.jsonl", "*.jsonl.gz", "*.json", "*.json.gz", "*.ndjson", "*.ndjson.gz")
-_REMOTE_PREFIXES = ("hdfs://", "s3a://", "s3://", "abfs://", "abfss://", "gs://", "viewfs://", "ofs://")
+_REMOTE_PREFIXES = (
+    "hdfs://",
+    "s3a://",
+    "s3://",
+    "abfs://",
+    "abfss://",
+    "gs://",
+    "viewfs://",
+    "ofs://",
+    "file:/",
+)
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One raw file of a batch: a local path or a full URI, and its size in bytes."""
+
+    path: str
+    size: int
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -54,29 +79,83 @@ def is_remote(path: str) -> bool:
     return path.startswith(_REMOTE_PREFIXES)
 
 
-def find_raw_files(inputs: Sequence[str]) -> List[str]:
-    """Expand files and folders into raw files, sorted; hidden, ``.part`` and manifest files are skipped."""
-    found: List[str] = []
+def find_raw_files(inputs: Sequence[str], spark: Optional[SparkSession] = None) -> List[RawFile]:
+    """Expand files and folders into raw files, sorted by path; hidden, ``.part`` and manifest files,
+    and anything under a hidden or _-prefixed folder, are skipped. Remote inputs are listed through
+    Hadoop's FileSystem in ``spark``'s JVM (so they need ``spark``)."""
+    found: Dict[str, RawFile] = {}
     for entry in inputs:
-        if is_remote(entry):
-            found.append(entry)
-            continue
-        path = Path(entry).expanduser()
-        if path.is_dir():
-            candidates: Iterable[Path] = (p for pattern in RAW_PATTERNS for p in path.rglob(pattern))
-        elif path.is_file():
-            candidates = [path]
-        else:
-            raise InputError(f"input {entry} does not exist; pass raw files or folders with --input")
-        found.extend(
-            str(p.resolve())
-            for p in candidates
-            if _is_raw_name(p.relative_to(path).parts if path.is_dir() else (p.name,))
-        )
-    unique = sorted(set(found))
-    if not unique:
+        listed = _list_remote(entry, spark) if is_remote(entry) else _list_local(entry)
+        found.update((file.path, file) for file in listed)
+    if not found:
         raise InputError(f"no raw files (*.jsonl[.gz], *.json[.gz]) found in {', '.join(inputs)}")
-    return unique
+    return [found[path] for path in sorted(found)]
+
+
+def _list_local(entry: str) -> List[RawFile]:
+    path = Path(entry).expanduser()
+    if path.is_dir():
+        candidates: Iterable[Path] = (
+            p
+            for pattern in RAW_PATTERNS
+            for p in path.rglob(pattern)
+            if _is_raw_name(p.relative_to(path).parts)
+        )
+    elif path.is_file():
+        candidates = [path] if _is_raw_name((path.name,)) else []
+    else:
+        raise InputError(f"input {entry} does not exist; pass raw files or folders with --input")
+    files = []
+    for candidate in candidates:
+        if candidate.is_file():  # a folder named like a raw file: rglob finds the files inside it too
+            files.append(RawFile(str(candidate.resolve()), candidate.stat().st_size))
+    return files
+
+
+def _list_remote(entry: str, spark: Optional[SparkSession]) -> List[RawFile]:
+    """The raw files of a remote file or folder, with the full URIs Hadoop qualifies them to: the same
+    folder gives the same files whether named hdfs://nameservice1/d, hdfs:///d or hdfs:///d/."""
+    if spark is None:
+        raise ValueError(f"listing the remote input {entry} needs a SparkSession (Hadoop's FileSystem)")
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors.exceptions.captured import CapturedException
+
+    try:
+        path = spark._jvm.org.apache.hadoop.fs.Path(entry)
+        filesystem = path.getFileSystem(spark._jsc.hadoopConfiguration())
+        status = filesystem.getFileStatus(path)
+    except Py4JJavaError as error:
+        if error.java_exception.getClass().getName() == "java.io.FileNotFoundException":
+            raise InputError(
+                f"input {entry} does not exist; pass raw files or folders with --input"
+            ) from None
+        raise InputError(f"cannot read input {entry}: {_java_reason(error)}") from None
+    except CapturedException as error:  # what PySpark translates, e.g. an unknown host
+        raise InputError(f"cannot read input {entry}: {_java_reason(error)}") from None
+    if status.isFile():
+        listed = [status] if _is_raw_name((status.getPath().getName(),)) else []
+        return [RawFile(file.getPath().toString(), file.getLen()) for file in listed]
+    root = status.getPath().toUri().getPath().rstrip("/")
+    files = []
+    try:
+        listing = filesystem.listFiles(status.getPath(), True)
+        while listing.hasNext():
+            file = listing.next()
+            name = file.getPath().getName()
+            parts = tuple(file.getPath().toUri().getPath()[len(root) + 1 :].split("/"))
+            if _is_raw_name(parts) and any(fnmatchcase(name, pattern) for pattern in RAW_PATTERNS):
+                files.append(RawFile(file.getPath().toString(), file.getLen()))
+    except (Py4JJavaError, CapturedException) as error:
+        raise InputError(f"cannot list input {entry}: {_java_reason(error)}") from None
+    return files
+
+
+def _java_reason(error: Exception) -> str:
+    """One line for a Java exception PySpark raised, e.g. ``java.net.UnknownHostException: nn1``."""
+    java = getattr(error, "java_exception", None)
+    text = java.toString() if java is not None else str(error)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0][:400] if lines else type(error).__name__
 
 
 def _is_raw_name(parts: Tuple[str, ...]) -> bool:
@@ -86,27 +165,28 @@ def _is_raw_name(parts: Tuple[str, ...]) -> bool:
     return not parts[-1].endswith((".part", MANIFEST_SUFFIX))
 
 
-def prepare_inputs(files: Sequence[str], *, recovery_dir: Path) -> RawInputs:
+def batch_fingerprint(files: Sequence[RawFile]) -> str:
+    """sha256 of one ``NAME\\0SIZE`` line per file: the same files are the same batch wherever they
+    sit (another machine, another form of the same URI)."""
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(f"{file.name}\0{file.size}\n".encode())
+    return digest.hexdigest()
+
+
+def prepare_inputs(files: Sequence[RawFile], *, recovery_dir: Path) -> RawInputs:
     """Check local gzip files and swap damaged ones for their readable part; fingerprint the batch."""
     paths, unreadable = [], []
-    fingerprint = hashlib.sha256()
     for file in files:
-        name = file.rsplit("/", 1)[-1]
-        path = file
-        if not is_remote(file):
-            size = Path(file).stat().st_size
-            fingerprint.update(f"{name}\0{size}\n".encode())
-            if file.endswith(".gz"):
-                damaged = _check_gzip(Path(file), recovery_dir)
-                if damaged:
-                    path, problem = damaged
-                    unreadable.append(UnreadableFile(name, problem))
-                    log.warning("%s is damaged: %s; its readable lines are ingested", name, problem)
-        else:
-            fingerprint.update(f"{file}\n".encode())
+        path = file.path
+        if not is_remote(file.path) and file.path.endswith(".gz"):
+            damaged = _check_gzip(Path(file.path), recovery_dir)
+            if damaged:
+                path, problem = damaged
+                unreadable.append(UnreadableFile(file.name, problem))
+                log.warning("%s is damaged: %s; its readable lines are ingested", file.name, problem)
         paths.append(path)
-    names = [p.rsplit("/", 1)[-1] for p in files]
-    return RawInputs(paths, names, unreadable, fingerprint.hexdigest())
+    return RawInputs(paths, [file.name for file in files], unreadable, batch_fingerprint(files))
 
 
 def _check_gzip(path: Path, recovery_dir: Path) -> Optional[Tuple[str, str]]:
