@@ -254,6 +254,37 @@ def test_batch_fingerprint_is_stable_and_changes_when_a_file_changes(tmp_path):
     assert fingerprint(first, renamed) != fingerprint(second, renamed)
 
 
+def test_batch_fingerprint_does_not_depend_on_the_folder_layout(tmp_path):
+    # z.jsonl comes first by full path in nested/, last in flat/.
+    files = {"nested/x/z.jsonl": 1, "nested/y/a.jsonl": 22, "flat/z.jsonl": 1, "flat/a.jsonl": 22}
+    for name, tweet_id in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(page_line(tweet_id))
+    recovery = tmp_path / "recovered"
+
+    nested = prepare_inputs(local(tmp_path / "nested"), recovery_dir=recovery).batch_fingerprint
+    flat = prepare_inputs(local(tmp_path / "flat"), recovery_dir=recovery).batch_fingerprint
+
+    assert nested == flat
+
+
+def test_a_one_folder_batch_keeps_the_id_it_had_when_files_were_hashed_in_path_order(tmp_path):
+    day = tmp_path / "day"
+    day.mkdir()
+    for number, name in enumerate(["search-0002.jsonl.gz", "a.jsonl", "search-0001.jsonl.gz", "B.ndjson"]):
+        (day / name).write_bytes(
+            gzip.compress(page_line(number)) if name.endswith(".gz") else page_line(number)
+        )
+    # The formula before (name, size) order: files sorted by full path, one NAME\0SIZE line each.
+    old = hashlib.sha256()
+    for path in sorted(str(p) for p in day.iterdir()):
+        old.update(f"{Path(path).name}\0{Path(path).stat().st_size}\n".encode())
+
+    inputs = prepare_inputs(local(day), recovery_dir=tmp_path / "recovered")
+
+    assert inputs.batch_fingerprint == old.hexdigest()
+
+
 @pytest.mark.spark
 def test_lines_of_a_recovered_file_keep_the_original_file_name(spark, tmp_path):
     raw = tmp_path / "search-0001.jsonl.gz"

@@ -166,11 +166,11 @@ def _is_raw_name(parts: Tuple[str, ...]) -> bool:
 
 
 def batch_fingerprint(files: Sequence[RawFile]) -> str:
-    """sha256 of one ``NAME\\0SIZE`` line per file: the same files are the same batch wherever they
-    sit (another machine, another form of the same URI)."""
+    """sha256 of one ``NAME\\0SIZE`` line per file, in (name, size) order: the same files are the same
+    batch wherever they sit (another machine, another folder layout, another form of the same URI)."""
     digest = hashlib.sha256()
-    for file in files:
-        digest.update(f"{file.name}\0{file.size}\n".encode())
+    for name, size in sorted((file.name, file.size) for file in files):
+        digest.update(f"{name}\0{size}\n".encode())
     return digest.hexdigest()
 
 
