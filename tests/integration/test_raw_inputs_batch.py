@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from pathlib import Path
 from typing import List
 
@@ -30,6 +31,29 @@ def gzip_pages(path: Path, ids: List[int], tag: str = "") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(gzip.compress(b"".join(page(i, tag) for i in ids)))
     return path
+
+
+def truncated_gzip(path: Path, complete: List[int], lost: List[int], tag: str = "") -> Path:
+    """A gzip of the pages of ``complete`` then ``lost``, cut off right after the pages of ``complete``
+    (a sync flush ends a deflate block there), as an interrupted copy leaves it."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    head = compressor.compress(b"".join(page(i, tag) for i in complete)) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(head + compressor.compress(b"".join(page(i, tag) for i in lost))[:8])
+    return path
+
+
+def records(spark, config, batch_id: str) -> List[tuple]:
+    """(tweet_id, source_file, reject_reason) of a batch's raw records, sorted."""
+    rows = spark.sql(
+        f"SELECT tweet_id, source_file, reject_reason FROM {config.warehouse.database}.raw_records "
+        f"WHERE batch_id = '{batch_id}'"
+    )
+    return sorted((tuple(row) for row in rows.collect()), key=repr)
+
+
+def tweet(number: int) -> str:
+    return str(1610000000000000000 + number)
 
 
 def batches(spark, config) -> List[tuple]:
@@ -61,3 +85,36 @@ def test_a_day_re_run_through_another_form_of_its_uri_is_the_same_batch(spark, p
 
     assert grown.batch_id != first.batch_id
     assert sorted(batches(spark, pipeline_config)) == sorted([(first.batch_id, 5), (grown.batch_id, 6)])
+
+
+def test_damaged_gzips_with_one_name_in_two_folders_are_both_recovered(spark, pipeline_config, tmp_path):
+    truncated_gzip(tmp_path / "in" / "n1" / "part-0001.jsonl.gz", [1, 2], [3], tag="first")
+    truncated_gzip(tmp_path / "in" / "n2" / "part-0001.jsonl.gz", [4], [5], tag="second")
+
+    result = run_pipeline(spark, pipeline_config, inputs=[str(tmp_path / "in")], stages=["ingest"])
+
+    assert result.rejects_by_reason == {"unreadable_file": 2}
+    assert records(spark, pipeline_config, result.batch_id) == sorted(
+        [
+            *[(tweet(i), "part-0001.jsonl.gz", None) for i in (1, 2, 4)],
+            (None, "part-0001.jsonl.gz", "unreadable_file"),
+            (None, "part-0001.jsonl.gz", "unreadable_file"),
+        ],
+        key=repr,
+    )
+
+
+def test_a_plain_file_beside_a_damaged_gzip_of_the_same_name_keeps_its_name(spark, pipeline_config, tmp_path):
+    truncated_gzip(tmp_path / "in" / "x.jsonl.gz", [1], [2])
+    (tmp_path / "in" / "x.jsonl").write_bytes(page(3))
+
+    result = run_pipeline(spark, pipeline_config, inputs=[str(tmp_path / "in")], stages=["ingest"])
+
+    assert records(spark, pipeline_config, result.batch_id) == sorted(
+        [
+            (tweet(1), "x.jsonl.gz", None),
+            (None, "x.jsonl.gz", "unreadable_file"),
+            (tweet(3), "x.jsonl", None),
+        ],
+        key=repr,
+    )

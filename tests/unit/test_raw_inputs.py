@@ -191,7 +191,8 @@ def test_truncated_gzip_is_replaced_by_its_complete_lines_and_reported(tmp_path,
 
     inputs = prepare_inputs(local(raw), recovery_dir=tmp_path / "recovered")
 
-    recovered = tmp_path / "recovered" / "search-0001.jsonl"
+    # In a folder named by a hash of the original's path; not .gz (Spark would decompress it).
+    [recovered] = (tmp_path / "recovered").glob("*/search-0001.jsonl.gz.recovered")
     assert inputs.paths == [str(recovered)]
     assert inputs.names == [raw.name]
     assert recovered.read_bytes() == b"".join(complete)
@@ -206,9 +207,29 @@ def test_file_that_is_not_gzip_at_all_is_reported_with_nothing_recovered(tmp_pat
 
     inputs = prepare_inputs(local(raw), recovery_dir=tmp_path / "recovered")
 
-    assert (tmp_path / "recovered" / "search-0001.jsonl").read_bytes() == b""
+    [recovered] = (tmp_path / "recovered").glob("*/search-0001.jsonl.gz.recovered")
+    assert inputs.paths == [str(recovered)]
+    assert recovered.read_bytes() == b""
     assert [u.name for u in inputs.unreadable] == [raw.name]
     assert "after 0 complete lines" in inputs.unreadable[0].detail
+
+
+def test_damaged_gzips_with_one_name_in_two_folders_each_keep_their_recovered_lines(tmp_path):
+    first, second = tmp_path / "n1" / "part-0001.jsonl.gz", tmp_path / "n2" / "part-0001.jsonl.gz"
+    for path, ids in ((first, [1, 2]), (second, [3])):
+        path.parent.mkdir()
+        cut = gzip_with_known_cut(path, [page_line(i) for i in ids], [page_line(9)])
+        path.write_bytes(path.read_bytes()[:cut])
+
+    inputs = prepare_inputs(local(tmp_path), recovery_dir=tmp_path / "recovered")
+
+    assert len(set(inputs.paths)) == 2
+    assert [Path(p).read_bytes() for p in inputs.paths] == [page_line(1) + page_line(2), page_line(3)]
+    assert inputs.names == [first.name, second.name]
+    assert [u.detail.split(" (")[0] for u in inputs.unreadable] == [
+        "gzip stream broken after 2 complete lines",
+        "gzip stream broken after 1 complete lines",
+    ]
 
 
 def test_gzip_whose_manifest_sha256_matches_is_trusted_without_decompressing(tmp_path):
@@ -225,7 +246,8 @@ def test_gzip_whose_manifest_sha256_matches_is_trusted_without_decompressing(tmp
 
     inputs = prepare_inputs(local(trusted, stale), recovery_dir=tmp_path / "recovered")
 
-    assert inputs.paths == [str(tmp_path / "recovered" / "stale.jsonl"), str(trusted)]
+    [recovered] = (tmp_path / "recovered").glob("*/stale.jsonl.gz.recovered")
+    assert inputs.paths == [str(recovered), str(trusted)]
     assert [u.name for u in inputs.unreadable] == ["stale.jsonl.gz"]
 
 
@@ -304,6 +326,22 @@ def test_lines_of_a_recovered_file_keep_the_original_file_name(spark, tmp_path):
         (page_line_text(5), whole.name),
     ]
     assert inputs.unreadable == [UnreadableFile(raw.name, inputs.unreadable[0].detail)]
+    expected = spark.createDataFrame(rows, "value string, source_file string")
+    assert_df_equality(in_order(lines), in_order(expected), ignore_nullable=True)
+
+
+@pytest.mark.spark
+def test_a_file_named_like_a_damaged_gzip_without_gz_keeps_its_own_name(spark, tmp_path):
+    damaged = tmp_path / "x.jsonl.gz"
+    cut = gzip_with_known_cut(damaged, [page_line(1)], [page_line(2)])
+    damaged.write_bytes(damaged.read_bytes()[:cut])
+    plain = tmp_path / "x.jsonl"
+    plain.write_bytes(page_line(3))
+
+    inputs = prepare_inputs(local(damaged, plain), recovery_dir=tmp_path / "recovered")
+    lines = read_raw_lines(spark, inputs)
+
+    rows = [(page_line_text(1), "x.jsonl.gz"), (page_line_text(3), "x.jsonl")]
     expected = spark.createDataFrame(rows, "value string, source_file string")
     assert_df_equality(in_order(lines), in_order(expected), ignore_nullable=True)
 

@@ -43,6 +43,8 @@ _REMOTE_PREFIXES = (
     "ofs://",
     "file:/",
 )
+# A damaged gzip's readable lines are read from NAME.recovered: not .gz (Spark would decompress it).
+RECOVERED_SUFFIX = ".recovered"
 
 
 @dataclass(frozen=True)
@@ -201,11 +203,18 @@ def _check_gzip(path: Path, recovery_dir: Path) -> Optional[Tuple[str, str]]:
         return None
     except (EOFError, OSError, zlib.error) as error:
         cause = f"{type(error).__name__}: {error}"
-    recovery_dir.mkdir(parents=True, exist_ok=True)
-    # Recovered files keep the original name (minus .gz): provenance and tie-breakers do not change.
-    recovered = recovery_dir / path.name[: -len(".gz")]
+    recovered = recovered_path(path, recovery_dir)
+    recovered.parent.mkdir(parents=True, exist_ok=True)
     lines = _copy_complete_lines(path, recovered)
     return str(recovered), f"gzip stream broken after {lines} complete lines ({cause})"
+
+
+def recovered_path(path: Path, recovery_dir: Path) -> Path:
+    """Where a damaged gzip's readable lines go: ``NAME.recovered`` (read back as NAME) in a folder of
+    its own, named by a hash of the original's full path, so that two damaged files with one name (in
+    two folders) do not share a copy."""
+    folder = hashlib.sha256(str(path).encode()).hexdigest()[:12]
+    return recovery_dir / folder / f"{path.name}{RECOVERED_SUFFIX}"
 
 
 def _copy_complete_lines(path: Path, out: Path) -> int:
@@ -225,14 +234,18 @@ def _copy_complete_lines(path: Path, out: Path) -> int:
 
 
 def read_raw_lines(spark: SparkSession, raw: RawInputs) -> DataFrame:
-    """One row per line: ``value`` and ``source_file`` (the file's name, stable across machines)."""
+    """One row per line: ``value`` and ``source_file`` (the file's name, stable across machines; a
+    recovered copy's lines carry the name of the file they were recovered from)."""
     reader = spark.read.option("lineSep", "\n")
     frame = reader.text(raw.paths)
     file_name = F.col("_metadata.file_name")
-    recovered = {Path(p).name: n for p, n in zip(raw.paths, raw.names) if Path(p).name != n}
+    recovered = sorted(
+        {p.rsplit("/", 1)[-1] for p, n in zip(raw.paths, raw.names) if p.endswith(f"/{n}{RECOVERED_SUFFIX}")}
+    )
     source = file_name
-    for recovered_name, original in recovered.items():
-        source = F.when(file_name == recovered_name, F.lit(original)).otherwise(source)
+    if recovered:
+        original = file_name.substr(F.lit(1), F.length(file_name) - len(RECOVERED_SUFFIX))
+        source = F.when(file_name.isin(recovered), original).otherwise(file_name)
     return frame.select(_without_trailing_cr(F.col("value")).alias("value"), source.alias("source_file"))
 
 
