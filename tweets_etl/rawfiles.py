@@ -21,6 +21,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -33,6 +34,8 @@ PROVENANCE_KEY = "__twarc"
 MANIFEST_SUFFIX = ".manifest.json"
 RAW_SUFFIX = ".jsonl.gz"
 FORMAT_NAME = "x-api-v2-pages"
+
+log = logging.getLogger(__name__)
 
 
 def utc_now_iso() -> str:
@@ -73,10 +76,27 @@ def manifest_path(raw_path: Path) -> Path:
 
 
 def read_manifest(raw_path: Path) -> Optional[Dict[str, Any]]:
+    """The sidecar manifest of ``raw_path``, or None when there is none. One that cannot be read or is
+    not a JSON object counts as absent, with a warning naming it: nothing is trusted on it, and the
+    raw file is treated as one without a manifest (ingest decompresses such a gzip to check it)."""
     path = manifest_path(raw_path)
     if not path.is_file():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:  # ValueError: not UTF-8, or not JSON
+        log.warning(
+            "%s is unreadable (%s: %s); treating %s as having no manifest",
+            path,
+            type(error).__name__,
+            error,
+            raw_path.name,
+        )
+        return None
+    if not isinstance(manifest, dict):
+        log.warning("%s is not a JSON object; treating %s as having no manifest", path, raw_path.name)
+        return None
+    return manifest
 
 
 @dataclass

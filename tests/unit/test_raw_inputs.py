@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
 import random
 import zlib
 from pathlib import Path
@@ -86,6 +87,16 @@ def test_find_raw_files_says_when_a_folder_has_no_raw_files(tmp_path):
     (tmp_path / "x.jsonl.gz.manifest.json").write_text("{}")
 
     with pytest.raises(InputError, match="no raw files"):
+        find_raw_files([str(tmp_path)])
+
+
+def test_a_dangling_symbolic_link_among_raw_files_is_an_input_error_naming_it(tmp_path):
+    (tmp_path / "search-0001.jsonl").write_bytes(page_line(1))
+    (tmp_path / "search-0002.jsonl.gz").symlink_to(tmp_path / "gone" / "search-0002.jsonl.gz")
+
+    with pytest.raises(
+        InputError, match=r"search-0002\.jsonl\.gz is a symbolic link to .*gone.*which does not"
+    ):
         find_raw_files([str(tmp_path)])
 
 
@@ -212,6 +223,31 @@ def test_file_that_is_not_gzip_at_all_is_reported_with_nothing_recovered(tmp_pat
     assert recovered.read_bytes() == b""
     assert [u.name for u in inputs.unreadable] == [raw.name]
     assert "after 0 complete lines" in inputs.unreadable[0].detail
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [b'{"sha256": "abc", "pages": ', b"\xff\xfe not UTF-8", b'["not", "an", "object"]'],
+    ids=["cut-json", "not-utf8", "json-list"],
+)
+def test_a_manifest_that_cannot_be_used_counts_as_absent_and_the_gzip_is_checked(tmp_path, caplog, manifest):
+    whole = tmp_path / "whole.jsonl.gz"
+    whole.write_bytes(gzip.compress(page_line(1)))
+    damaged = tmp_path / "damaged.jsonl.gz"
+    cut = gzip_with_known_cut(damaged, [page_line(2)], [page_line(3)])
+    damaged.write_bytes(damaged.read_bytes()[:cut])
+    for path in (whole, damaged):
+        path.with_name(path.name + ".manifest.json").write_bytes(manifest)
+
+    with caplog.at_level(logging.WARNING):
+        inputs = prepare_inputs(local(whole, damaged), recovery_dir=tmp_path / "recovered")
+
+    [recovered] = (tmp_path / "recovered").glob("*/damaged.jsonl.gz.recovered")
+    assert inputs.paths == [str(recovered), str(whole)]
+    assert [u.name for u in inputs.unreadable] == ["damaged.jsonl.gz"]
+    warned = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+    assert any(f"{whole}.manifest.json" in message for message in warned)
+    assert any(f"{damaged}.manifest.json" in message for message in warned)
 
 
 def test_damaged_gzips_with_one_name_in_two_folders_each_keep_their_recovered_lines(tmp_path):

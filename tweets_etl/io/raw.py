@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import os
 import zlib
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -109,6 +110,11 @@ def _list_local(entry: str) -> List[RawFile]:
         raise InputError(f"input {entry} does not exist; pass raw files or folders with --input")
     files = []
     for candidate in candidates:
+        if candidate.is_symlink() and not candidate.exists():
+            raise InputError(
+                f"raw file {candidate} is a symbolic link to {os.readlink(candidate)}, which does not "
+                "exist; restore its target or remove the link"
+            )
         if candidate.is_file():  # a folder named like a raw file: rglob finds the files inside it too
             files.append(RawFile(str(candidate.resolve()), candidate.stat().st_size))
     return files
