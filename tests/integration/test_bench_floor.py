@@ -3,6 +3,9 @@ runs in a JVM of its own."""
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+from urllib.parse import urlparse
+
 import pytest
 
 from tweets_etl.bench import data
@@ -46,10 +49,14 @@ def test_the_floor_runs_in_a_process_and_jvm_of_its_own(raw_dir, tmp_path):
     assert (tmp_path / "floor").is_dir()
 
 
-def test_a_floor_that_cannot_run_ends_in_one_line_not_a_traceback(tmp_path, capfd):
+@pytest.mark.parametrize("folder", ["missing", "empty"])
+def test_a_floor_that_cannot_run_ends_in_one_line_not_a_traceback(tmp_path, capfd, folder):
+    if folder == "empty":
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "notes.txt").write_text("not a raw file")
     with pytest.raises(FloorError, match="own process failed"):
         measure_in_own_jvm(
-            tmp_path / "missing",
+            tmp_path / folder,
             tmp_path / "floor",
             repeat=1,
             master="local[1]",
@@ -57,4 +64,13 @@ def test_a_floor_that_cannot_run_ends_in_one_line_not_a_traceback(tmp_path, capf
         )
 
     error = capfd.readouterr().err
-    assert "is not a folder" in error and "Traceback" not in error
+    expected = "is not a folder" if folder == "missing" else "no raw files"
+    assert expected in error and "Traceback" not in error
+
+
+def test_the_floor_reads_the_raw_files_the_pipeline_reads_and_no_manifest(spark, raw_dir):
+    read = {PurePosixPath(urlparse(uri).path).name for uri in floor_tweets(spark, raw_dir).inputFiles()}
+
+    assert any(path.name.endswith(".manifest.json") for path in raw_dir.iterdir())
+    raw_files = {path.name for path in raw_dir.iterdir() if not path.name.startswith(".")}
+    assert read == {name for name in raw_files if not name.endswith(".manifest.json")}

@@ -46,10 +46,14 @@ def floor_seconds(spark, raw_dir: Path, out: Path, *, spark_defaults: bool = Fal
 
 
 def floor_tweets(spark, raw_dir: Path):
-    """The floor's DataFrame: every tweet of every raw page, with the tweet's own fields."""
+    """The floor's DataFrame: every tweet of every raw page, with the tweet's own fields. It reads the
+    raw files the pipeline finds in ``raw_dir`` (not their manifests), as the pipeline does."""
     from pyspark.sql import functions as F
 
-    pages = spark.read.text(str(raw_dir)).select(F.from_json("value", RAW_PAGE, JSON_OPTIONS).alias("page"))
+    from tweets_etl.io.raw import find_raw_files
+
+    paths = [file.path for file in find_raw_files([str(raw_dir)], spark)]
+    pages = spark.read.text(paths).select(F.from_json("value", RAW_PAGE, JSON_OPTIONS).alias("page"))
     # The pipeline's corrupt-record column is not part of the floor's work.
     return pages.select(F.explode("page.data").alias("tweet")).select("tweet.*").drop(CORRUPT_RECORD)
 
@@ -108,6 +112,9 @@ def main(argv=None) -> int:
     spark = build_spark(config, app_name="tweets-etl-bench-floor")
     try:
         print(json.dumps(measure(spark, args.raw_dir, args.out_dir, args.repeat)), flush=True)
+    except TweetsEtlError as error:  # a folder without raw files
+        print(f"floor: error: {error}", file=sys.stderr)
+        return 1
     finally:
         spark.stop()
     return 0
