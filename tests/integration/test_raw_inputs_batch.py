@@ -118,3 +118,18 @@ def test_a_plain_file_beside_a_damaged_gzip_of_the_same_name_keeps_its_name(spar
         ],
         key=repr,
     )
+
+
+def test_a_zero_byte_gzip_among_good_files_is_an_empty_file(spark, pipeline_config, tmp_path):
+    gzip_pages(tmp_path / "in" / "collect-0001.jsonl.gz", [1, 2])
+    (tmp_path / "in" / "collect-0002.jsonl.gz").write_bytes(b"")
+
+    result = run_pipeline(spark, pipeline_config, inputs=[str(tmp_path / "in")])
+
+    assert (result.status, result.is_reconciled) == ("succeeded", True)
+    assert result.input_files == ["collect-0001.jsonl.gz", "collect-0002.jsonl.gz"]
+    assert result.rejects_by_reason == {}
+    assert records(spark, pipeline_config, result.batch_id) == [
+        (tweet(1), "collect-0001.jsonl.gz", None),
+        (tweet(2), "collect-0001.jsonl.gz", None),
+    ]

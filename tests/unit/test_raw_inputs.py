@@ -384,3 +384,22 @@ def test_a_file_named_like_a_damaged_gzip_without_gz_keeps_its_own_name(spark, t
 
 def page_line_text(tweet_id: int) -> str:
     return page_line(tweet_id).decode().rstrip("\n")
+
+
+@pytest.mark.spark
+def test_a_zero_byte_gzip_is_read_as_an_empty_file(spark, tmp_path):
+    # Python reads a 0-byte .gz as empty, and so does Spark 3.5: it plans no split for a 0-byte file,
+    # so Hadoop's gzip codec (which would throw EOFException on it) never opens it.
+    empty = tmp_path / "search-0001.jsonl.gz"
+    empty.write_bytes(b"")
+    whole = tmp_path / "search-0002.jsonl.gz"
+    whole.write_bytes(gzip.compress(page_line(1)))
+
+    inputs = prepare_inputs(local(empty, whole), recovery_dir=tmp_path / "recovered")
+    alone = prepare_inputs(local(empty), recovery_dir=tmp_path / "recovered")
+
+    assert (inputs.paths, inputs.unreadable) == ([str(empty), str(whole)], [])
+    assert [tuple(row) for row in read_raw_lines(spark, inputs).collect()] == [
+        (page_line_text(1), whole.name)
+    ]
+    assert read_raw_lines(spark, alone).collect() == []
