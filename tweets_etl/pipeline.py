@@ -2,8 +2,11 @@
 
 Running the same files again is the same batch (see tweets_etl.batch): every stage rewrites exactly
 what it wrote before, and the tables end up with the same contents. Stages can also run alone
-(``--stages``, ``jobs/*.py``): they find their batch by the same fingerprint. Every run, failed or
-not, leaves one row in etl_runs.
+(``--stages``, ``jobs/*.py``): they find their batch by the same fingerprint.
+
+Every run whose input files are found leaves one row in etl_runs, failed or not (unless etl_runs
+itself cannot be written, e.g. the metastore is down: a warning says so). A run whose inputs cannot
+be found or listed has no files, so no batch id: it stops with an InputError and leaves no row.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pyspark.sql import SparkSession
 from tweets_etl.batch import BatchContext, RunResult
 from tweets_etl.config import PIPELINE_STAGES, Config
 from tweets_etl.errors import InputError, QualityGateError, TweetsEtlError
-from tweets_etl.io.raw import RawFile, RawInputs, find_raw_files, prepare_inputs
+from tweets_etl.io.raw import RawFile, batch_fingerprint, find_raw_files, prepare_inputs
 from tweets_etl.io.warehouse import Warehouse
 from tweets_etl.stages import STAGES
 from tweets_etl.tables import ETL_RUNS, RAW_RECORDS
@@ -28,8 +31,8 @@ from tweets_etl.taxonomy import check_with_java, load_taxonomy
 log = logging.getLogger(__name__)
 
 
-def batch_id_for(raw: RawInputs) -> str:
-    return f"b{raw.batch_fingerprint[:16]}"
+def batch_id_for(files: Sequence[RawFile]) -> str:
+    return f"b{batch_fingerprint(files)[:16]}"
 
 
 def resolve_inputs(config: Config, inputs: Sequence[str], spark: SparkSession) -> List[RawFile]:
@@ -48,20 +51,21 @@ def run_pipeline(
     on_stage: Optional[Callable[[str], None]] = None,
 ) -> RunResult:
     """Run the given stages for the batch made of ``inputs`` and record the run in etl_runs."""
+    # Inputs that cannot be found stop the run here: without files there is no batch to record.
     files = resolve_inputs(config, inputs, spark)
-    raw = prepare_inputs(files, recovery_dir=config.var_subdir("recovered"))
     result = RunResult(
         run_id=uuid.uuid4().hex[:12],
-        batch_id=batch_id_for(raw),
+        batch_id=batch_id_for(files),
         env=config.env,
         stages=[stage for stage in PIPELINE_STAGES if stage in stages],
-        input_files=raw.names,
+        input_files=[file.name for file in files],
         started_at=_now(),
     )
     warehouse = Warehouse(spark, config.warehouse.database, config.warehouse.table_format)
-    warehouse.ensure()
-    context = BatchContext(spark, config, warehouse, raw, result)
     try:
+        warehouse.ensure()
+        raw = prepare_inputs(files, recovery_dir=config.var_subdir("recovered"))
+        context = BatchContext(spark, config, warehouse, raw, result)
         if result.stages and "ingest" not in result.stages:
             _require_ingested(warehouse, result.batch_id)
         if {"enrich", "model"} & set(result.stages):
@@ -93,7 +97,7 @@ def run_pipeline(
             result.status = "failed"
             result.message = result.message or "interrupted"
         result.finished_at = _now()
-        _record_run(context)
+        _record_run(spark, warehouse, result)
     if result.status == "failed":
         raise QualityGateError(result.message or "the run failed")
     return result
@@ -124,8 +128,7 @@ def _run_stage(name: str, context: BatchContext) -> None:
         raise StageError(f"stage {name} failed: {type(error).__name__}: {detail}") from error
 
 
-def _record_run(context: BatchContext) -> None:
-    result = context.result
+def _record_run(spark: SparkSession, warehouse: Warehouse, result: RunResult) -> None:
     row = {
         "run_id": result.run_id,
         "batch_id": result.batch_id,
@@ -142,8 +145,8 @@ def _record_run(context: BatchContext) -> None:
         "message": result.message,
     }
     try:
-        frame = context.spark.createDataFrame([row], ETL_RUNS.schema)
-        context.warehouse.append(frame, ETL_RUNS)
+        frame = spark.createDataFrame([row], ETL_RUNS.schema)
+        warehouse.append(frame, ETL_RUNS)
     except Exception:  # recording must never hide the run's own outcome
         log.warning("could not record the run in etl_runs", exc_info=True)
 

@@ -11,6 +11,7 @@ from typing import List
 
 import pytest
 
+from tweets_etl.errors import InputError, TweetsEtlError
 from tweets_etl.pipeline import run_pipeline
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -133,3 +134,26 @@ def test_a_zero_byte_gzip_among_good_files_is_an_empty_file(spark, pipeline_conf
         (tweet(1), "collect-0001.jsonl.gz", None),
         (tweet(2), "collect-0001.jsonl.gz", None),
     ]
+
+
+def test_a_run_that_fails_before_its_first_stage_still_leaves_its_etl_runs_row(
+    spark, pipeline_config, tmp_path
+):
+    gzip_pages(tmp_path / "in" / "collect-0001.jsonl.gz", [1])
+    first = run_pipeline(spark, pipeline_config, inputs=[str(tmp_path / "in")], stages=["ingest"])
+    db = pipeline_config.warehouse.database
+    # A table another version left behind: the warehouse check refuses it before any stage runs.
+    spark.sql(f"ALTER TABLE {db}.dim_languages ADD COLUMNS (left_by_another_version STRING)")
+
+    with pytest.raises(TweetsEtlError, match="dim_languages was created by another version"):
+        run_pipeline(spark, pipeline_config, inputs=[str(tmp_path / "in")], stages=["ingest"])
+    # Inputs that cannot be found: no files, no batch id, no row.
+    with pytest.raises(InputError, match="does not exist"):
+        run_pipeline(spark, pipeline_config, inputs=[str(tmp_path / "nothing-here")], stages=["ingest"])
+
+    runs = spark.sql(f"SELECT batch_id, status, message FROM {db}.etl_runs ORDER BY started_at").collect()
+    assert [(row.batch_id, row.status) for row in runs] == [
+        (first.batch_id, "succeeded"),
+        (first.batch_id, "failed"),
+    ]
+    assert "dim_languages was created by another version" in runs[1].message
