@@ -1,7 +1,7 @@
 """A batch and one run over it: what every stage reads, and what the run records.
 
-A batch is a set of raw files. Its id is a fingerprint of their names and sizes, so running the same
-files again is the same batch: every stage then rewrites exactly what it wrote before.
+A batch is a set of raw files. Its id is a fingerprint of their names and sizes, in name order, so
+running the same files again is the same batch: every stage then rewrites exactly what it wrote before.
 """
 
 from __future__ import annotations
