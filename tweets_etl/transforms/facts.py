@@ -9,6 +9,10 @@ from tweets_etl.tables import BRIDGE_TWEET_ASPECTS, BRIDGE_TWEET_HASHTAGS, FCT_T
 from tweets_etl.transforms.dimensions import location_key
 from tweets_etl.transforms.keys import date_key, surrogate_key, time_key
 
+# The public metrics a tweet earns itself; engagement is the sum of the first four.
+INTERACTIONS = ("like_count", "retweet_count", "reply_count", "quote_count")
+OWN_MEASURES = (*INTERACTIONS, "bookmark_count", "impression_count")
+
 
 def build_fct_tweets(stg_df: DataFrame, enrichment_df: DataFrame) -> DataFrame:
     """``stg_df``: stg_tweets rows; ``enrichment_df``: their int_tweets_enriched rows.
@@ -25,7 +29,7 @@ def build_fct_tweets(stg_df: DataFrame, enrichment_df: DataFrame) -> DataFrame:
     def own(name: str) -> Column:
         return F.when(is_retweet, F.lit(None).cast("bigint")).otherwise(F.col(name))
 
-    interactions = [own(name) for name in ("like_count", "retweet_count", "reply_count", "quote_count")]
+    interactions = [own(name) for name in INTERACTIONS]
     engagement = F.when(
         interactions[0].isNotNull(), sum(F.coalesce(count, F.lit(0)) for count in interactions)
     ).cast("bigint")
@@ -40,17 +44,7 @@ def build_fct_tweets(stg_df: DataFrame, enrichment_df: DataFrame) -> DataFrame:
         surrogate_key(F.col("lang")).alias("language_key"),
         surrogate_key(F.col("tweet_type")).alias("tweet_type_key"),
         "created_at",
-        *[
-            own(name).alias(name)
-            for name in (
-                "like_count",
-                "retweet_count",
-                "reply_count",
-                "quote_count",
-                "bookmark_count",
-                "impression_count",
-            )
-        ],
+        *[own(name).alias(name) for name in OWN_MEASURES],
         engagement.alias("engagement_count"),
         F.when(impressions > 0, engagement / impressions).alias("engagement_rate"),
         "author_followers_count",
