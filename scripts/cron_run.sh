@@ -27,7 +27,9 @@ usage() {
 }
 
 # read_env_file FILE: fill env_pairs with its KEY=VALUE lines as the header describes; 1 after a bad line.
-# COMMAND gets them through env(1), so a KEY can never change this script's own variables.
+# They are exported only in the subshell that becomes COMMAND, after everything else is expanded, so a
+# KEY can never change this script's own variables; and never passed as arguments, which any user on
+# the machine could read in the process list (ps) for as long as the command runs.
 env_pairs=()
 read_env_file() {
   local file=$1 line key value number=0
@@ -69,8 +71,6 @@ name=${1:-}
 shift 2
 case "$name" in *[!A-Za-z0-9_.-]*) echo "cron_run: NAME must be letters, digits, . _ -" >&2; exit 64 ;; esac
 case "$timeout_seconds" in ''|*[!0-9]*) echo "cron_run: --timeout needs whole seconds" >&2; exit 64 ;; esac
-# env(1) would take a first word with "=" in it for one more variable.
-case "$1" in *=*) echo "cron_run: COMMAND cannot start with a word containing =" >&2; exit 64 ;; esac
 
 lock_dir="$var_dir/locks"
 log_dir="$var_dir/logs/cron/$name"
@@ -105,8 +105,12 @@ log="$log_dir/$name-$(date -u +%Y%m%dT%H%M%SZ)-$$.log"
 } >"$log"
 ln -sfn "$(basename "$log")" "$log_dir/latest.log"
 
-# ${a[@]+...}: bash 4.2 (RHEL 7) calls an empty array unbound under set -u.
-timeout --kill-after=60 "$timeout_seconds" env ${env_pairs[@]+"${env_pairs[@]}"} "$@" >>"$log" 2>&1 </dev/null
+(
+  set -- --kill-after=60 "$timeout_seconds" "$@"
+  # ${a[@]+...}: bash 4.2 (RHEL 7) calls an empty array unbound under set -u.
+  for pair in ${env_pairs[@]+"${env_pairs[@]}"}; do export -- "$pair"; done
+  exec timeout "$@"
+) >>"$log" 2>&1 </dev/null
 status=$?
 elapsed=$(( $(date -u +%s) - started ))
 echo "# cron_run $name: end $(date -u +%FT%TZ), exit $status after ${elapsed}s" >>"$log"
