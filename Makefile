@@ -30,7 +30,11 @@ help: ## Show this help
 	@echo "Variables: ENV=$(ENV) VAR_DIR=$(VAR_DIR) PYTHON=$(PYTHON) PYTEST_ARGS='...'"
 
 $(STAMP): setup.py
-	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(not (3, 9) <= sys.version_info[:2] <= (3, 12))' || { \
+	  echo "$(PYTHON) is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'):" \
+	       "Spark 3.5 needs 3.9 to 3.12; run e.g. 'make PYTHON=python3.12 $(MAKECMDGOALS)'" >&2; exit 1; }
+	@# A venv made without pip (Debian/Ubuntu without python3-venv) is made again, not trusted.
+	@test -x $(VENV)/bin/pip || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
