@@ -1,7 +1,7 @@
 """Benchmark inputs, generated once per size and seed and cached under VAR_DIR/bench/data.
 
 - full: N tweets shaped like real search pages (about 45% retweets, Zipf hashtags, long posts,
-  media on about 12% of originals, ~5% of ids seen again in a later file, 0.1% malformed lines),
+  media on about 12% of originals, about 4% of ids seen again in a later file, 0.1% malformed lines),
   spread over 8 files;
 - quarter: N/4 tweets with the same shape, for the scaling ratio;
 - increment: N/10 newer tweets, plus pages of the full set collected again later (fresher metrics):
