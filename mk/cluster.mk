@@ -33,7 +33,7 @@ package: | $(STAMP) ## Build dist/: tweets_etl.zip, jobs/, executor-env.tar.gz (
 		$(if $(PYTHON_PREFIX),--python-prefix $(PYTHON_PREFIX)) $(if $(FORCE),--force)
 
 .PHONY: submit
-submit: | $(STAMP) ## spark-submit JOB=pipeline|ingest|stage|enrich|model|check with ENV's cluster config (DRY_RUN=1)
+submit: | $(STAMP) ## spark-submit JOB=pipeline|ingest|stage|enrich|model|check|views with ENV's cluster config (DRY_RUN=1)
 	@$(if $(filter-out 0,$(DRY_RUN)),,$(OPS).package --dist $(DIST) --code-only)
 	@$(OPS).submit $(SUBMIT_FLAGS) $(if $(filter-out 0,$(DRY_RUN)),--dry-run) -- $(JOB_ARGS)
 

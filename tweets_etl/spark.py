@@ -129,8 +129,21 @@ def require_java() -> None:
     )
 
 
+def require_spark_submit_for_cluster_mode(config: Config) -> None:
+    """A driver that must run on the cluster can only be placed there by spark-submit; pyspark started
+    from Python would hand the setting to its own gateway, which dies with an opaque error."""
+    if launched_by_spark_submit() or config.spark.conf.get("spark.submit.deployMode") != "cluster":
+        return
+    raise ConfigError(
+        f"conf/{config.env}.yaml runs the driver on the cluster (spark.submit.deployMode: cluster), which "
+        f"only spark-submit can do: use `make submit ENV={config.env} JOB=pipeline` (or another JOB: a stage "
+        "or views)"
+    )
+
+
 def build_spark(config: Config, *, app_name: Optional[str] = None):
     """Return the session for this run; inside spark-submit it joins the session spark-submit made."""
+    require_spark_submit_for_cluster_mode(config)
     require_java()
     if not launched_by_spark_submit() and config.warehouse.metastore == "embedded":
         require_free_metastore(config)

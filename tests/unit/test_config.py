@@ -263,3 +263,18 @@ def test_other_settings_read_an_override_as_yaml():
     assert config.pipeline.stages == ("ingest", "stage")
     assert config.pipeline.inputs == ("hdfs:///raw/a #1", "/data/b: c")
     assert config.spark.conf["spark.sql.adaptive.enabled"] == "true"  # Spark's spelling, not Python's True
+
+
+def test_a_cluster_mode_config_outside_spark_submit_is_refused_before_any_jvm(tmp_path, monkeypatch, capsys):
+    # pyspark would pass deployMode=cluster to its own gateway, which dies with JAVA_GATEWAY_EXITED.
+    from tweets_etl.cli import main
+
+    monkeypatch.delenv("PYSPARK_GATEWAY_PORT", raising=False)
+
+    code = main(["run", "--env", "cloudera", "--var-dir", str(tmp_path / "var")])
+
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.count("\n") == 0, err
+    assert "spark.submit.deployMode: cluster" in err and "make submit ENV=cloudera" in err
+    assert not (tmp_path / "var" / "metastore").exists()

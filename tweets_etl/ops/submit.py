@@ -37,7 +37,8 @@ from tweets_etl.errors import ConfigError, TweetsEtlError
 from tweets_etl.ops import package
 from tweets_etl.spark import session_conf
 
-JOBS = ("pipeline", *PIPELINE_STAGES)
+# The pipeline, each of its stages, and the BI views (created where the cluster's HiveServer2 sees them).
+JOBS = ("pipeline", *PIPELINE_STAGES, "views")
 ARCHIVE_ALIAS = "environment"
 ARCHIVE_PYTHON = f"./{ARCHIVE_ALIAS}/bin/python"
 # spark.* settings spark-submit has flags for; the command uses the flags, so it reads like the docs.

@@ -370,3 +370,10 @@ def test_a_dry_run_without_a_spark_client_still_prints_the_command_and_says_what
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("spark-submit --master yarn ")
     assert result.stderr.startswith("submit: warning: found no spark3-submit or spark-submit")
+
+
+def test_the_views_job_creates_the_bi_views_where_the_clusters_hiveserver2_sees_them():
+    command = build_command(config(), SubmitOptions(job="views"))
+
+    assert command.argv[-3:] == ("dist/jobs/views.py", "--env", "cloudera")
+    assert (REPO / "jobs" / "views.py").is_file()
