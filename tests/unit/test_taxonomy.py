@@ -284,6 +284,36 @@ def test_a_regex_with_java_unicode_classes_loads(tmp_path):
     assert load_taxonomy(path).aspects[0].lexicon.regexes == (r"\p{L}+ is down",)
 
 
+@pytest.mark.parametrize(
+    ("text", "matches"),
+    [
+        ("is chatgpt down", True),
+        ("chatgpt down?", True),
+        ("chatgpt is down rn", True),
+        ("openai down again", True),
+        ("is #chatgpt  actually down? or is it just me", True),
+        ("chat gpt is still down.", True),
+        ("has #chatgpt gone down?", True),
+        ("existential boredom due to #chatgpt being down", True),
+        ("#chatgpt down 🥴", True),
+        ("@openai #chatgpt down", True),
+        ("it's still down", True),
+        ("downloading chatgpt now", False),
+        ("chatgpt is down to earth", False),
+        ("calm down, chatgpt", False),
+        ("he broke it down nicely", False),
+        ("chatgpt down-ranked in the store", False),
+        ("it's down to you", False),
+        ("how to break chatgpt down into steps", False),
+        ("#chatgpt down the road", False),
+    ],
+)
+def test_availability_reads_chatgpt_down_asked_or_stated(repo_root, text, matches):
+    taxonomy = load_taxonomy(repo_root / "conf" / "taxonomy.yaml")
+    availability = next(aspect for aspect in taxonomy.aspects if aspect.id == "availability")
+    assert (re.search(availability.lexicon.pattern, text) is not None) is matches
+
+
 def test_the_shipped_regexes_have_no_java_problem(repo_root):
     taxonomy = load_taxonomy(repo_root / "conf" / "taxonomy.yaml")
     lexicons = [item.cues for item in taxonomy.feedback_types if item.cues]
