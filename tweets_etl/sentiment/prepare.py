@@ -138,8 +138,8 @@ def _rebuild(word: str, runs: List[re.Match], lengths: Iterable[int]) -> str:
 
 
 # "like" is VADER's most frequent positive word in tweets, but mostly as a preposition or filler
-# ("looks like", "like 5 hours"). It is a verb, and positive, after a subject, an auxiliary or a degree
-# adverb; anywhere else it is replaced by a token outside the lexicon.
+# ("looks like", "like 5 hours"). It is a verb, and positive, right after a subject, an auxiliary or a
+# degree adverb; anywhere else it is replaced by a token outside the lexicon.
 _LIKE_VERB_AFTER = frozenset(
     [
         "i",
@@ -210,30 +210,49 @@ _NEGATED_AUXILIARIES = frozenset(
 )
 _BARE_NEGATIONS = frozenset(["not", "never", "rarely", "seldom"])
 _MODALS = frozenset(["will", "can", "could", "should", "may", "might", "must", "shall"])
+# A verb follows a subject pronoun, a modal or an auxiliary however many adverbs and negations stand
+# between ("I just like it", "you might like it", "I do not really like it"). Only these: "people
+# just like you" and "it's just like a search engine" compare.
+_VERB_COMES_AFTER = (
+    frozenset(["i", "you", "we", "they", "u", "ya", "y'all", "who", "to", "would", "do", "does", "did"])
+    | frozenset(["i'd", "you'd", "we'd", "they'd", "i'll", "you'll", "we'll", "they'll"])
+    | _MODALS
+    | _NEGATED_AUXILIARIES
+)
+_BETWEEN_SUBJECT_AND_VERB = (
+    _BARE_NEGATIONS
+    | frozenset(["really", "actually", "totally", "also", "still", "always", "genuinely", "kinda"])
+    | frozenset(["just", "only", "even", "truly", "honestly", "definitely", "absolutely", "sometimes"])
+    | frozenset(["usually", "probably", "seriously", "literally", "all", "both"])
+)
 _LIKE = re.compile(r"(?<![\w'])like(?![\w'])", re.IGNORECASE)
-_PREVIOUS_WORDS = re.compile(r"(?:([\w']+) +)?([\w']+) +$")
+# The subject and up to three words between it and "like".
+_PREVIOUS_WORDS = re.compile(r"(?:[\w']+ +){1,4}$")
 NOT_A_VERB_LIKE_TOKEN = "like_as"
 
 
 def mark_prepositional_like(text: str) -> str:
-    """``looks like rain`` -> ``looks like_as rain``; ``I like it``, ``I do not like it`` stay (VADER
-    scores the verb, and negates it)."""
+    """``looks like rain`` -> ``looks like_as rain``; ``I like it``, ``I just like it``, ``I do not like
+    it`` stay (VADER scores the verb, and negates it)."""
 
     def replace(match: re.Match) -> str:
         previous = _PREVIOUS_WORDS.search(text, 0, match.start())
-        is_verb = previous is not None and _verb_follows(previous.group(1), previous.group(2))
+        is_verb = previous is not None and _verb_follows(previous.group(0).lower().split()[::-1])
         return match.group(0) if is_verb else NOT_A_VERB_LIKE_TOKEN
 
     return _LIKE.sub(replace, text)
 
 
-def _verb_follows(before: Optional[str], word: str) -> bool:
-    word = word.lower()
-    if word in _LIKE_VERB_AFTER or word in _NEGATED_AUXILIARIES:
+def _verb_follows(words: List[str]) -> bool:
+    """Whether "like" is a verb after ``words``, the lowercased words before it, nearest first."""
+    if words[0] in _LIKE_VERB_AFTER:
         return True
-    if word not in _BARE_NEGATIONS or before is None:
-        return False
-    return before.lower() in _LIKE_VERB_AFTER or before.lower() in _MODALS
+    for word in words:
+        if word in _VERB_COMES_AFTER:
+            return True
+        if word not in _BETWEEN_SUBJECT_AND_VERB:
+            return False
+    return False
 
 
 _CENSORED = re.compile(r"(?<![\w*])([A-Za-z]+)([*#@$]+)([A-Za-z]*)(?![\w*])")

@@ -89,6 +89,18 @@ def test_squeeze_elongations_picks_the_spelling_the_lexicon_knows():
         ("you may not like it", "you may not like it"),
         ("I won't like it", "I won't like it"),
         ("u cant like that", "u cant like that"),
+        # A subject pronoun, then adverbs or modals: the verb.
+        ("I just like it", "I just like it"),
+        ("you might like it", "you might like it"),
+        ("we really like it", "we really like it"),
+        ("they'd like it", "they'd like it"),
+        ("I don't even like it", "I don't even like it"),
+        ("you'll probably like it", "you'll probably like it"),
+        # Adverbs without a subject pronoun before them still compare.
+        ("it's just like a search engine", "it's just like_as a search engine"),
+        ("people just like you", "people just like_as you"),
+        ("feels like magic, works like a pro", "feels like_as magic, works like_as a pro"),
+        ("I, just like you", "I, just like_as you"),
         # A negated copula, a pronoun or a lone "not" still compares.
         ("It's not like it matters", "It's not like_as it matters"),
         ("it isn't like that", "it isn't like_as that"),

@@ -128,6 +128,11 @@ def test_a_negated_like_is_negative_as_in_stock_vader(vader, text):
     assert vader.score(text).compound == stock < 0
 
 
+@pytest.mark.parametrize("text", ["I just like it", "you might like it", "they'd like it"])
+def test_like_after_a_subject_and_adverbs_or_modals_weighs_as_the_verb(vader, text):
+    assert vader.score(text).compound == vader.score("I like it").compound > 0
+
+
 def test_censored_shouting_weighs_like_the_shouted_word(vader):
     assert vader.score("chatgpt is SH*T today") == vader.score("chatgpt is SHIT today")
     assert vader.score("chatgpt is SH*T today").compound < vader.score("chatgpt is shit today").compound
