@@ -87,11 +87,16 @@ def decode_artifacts(text: str) -> str:
     return text
 
 
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
+# The one-character ellipsis too: VADER strips "..." off a word ("not..." is the negation "not"), but
+# not "…", so "Not… great" was not negated and "great…" was not a word it knows.
+_QUOTES = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"', "\u2026": "..."}
+)
 
 
 def normalize_quotes(text: str) -> str:
-    """Typographic apostrophes to ASCII, so ``don’t`` reads as the negation ``don't``."""
+    """Typographic apostrophes, quotes and the ellipsis to ASCII, so ``don’t`` reads as the negation
+    ``don't`` and ``not…`` as ``not...``."""
     return text.translate(_QUOTES)
 
 

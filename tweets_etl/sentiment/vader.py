@@ -5,7 +5,8 @@ negation, boosters, capitals and punctuation. Tweets defeat it in predictable wa
 switch in :class:`TweetOptions` (all on by default; eval-sentiment and ``calibrate`` measure each):
 
 ``decode``       HTML entities and literal ``\\u2019`` escapes left by exports become characters.
-``quotes``       typographic apostrophes become ASCII, so ``don’t`` negates like ``don't``.
+``quotes``       typographic apostrophes and the ellipsis become ASCII, so ``don’t`` negates like
+                 ``don't`` and ``not…`` like ``not...``.
 ``hashtags``     ``#GameChanger`` is read as ``Game Changer``.
 ``elongations``  ``soooo goooood`` is read as ``so good``.
 ``emoji``        common emoji carry a valence (:data:`lexicon.EMOJI_VALENCES`), also when glued to

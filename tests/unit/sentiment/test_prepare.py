@@ -46,8 +46,9 @@ def test_decode_artifacts_undoes_html_entities_and_literal_escapes():
     assert prepare.decode_artifacts("plain text") == "plain text"
 
 
-def test_normalize_quotes_turns_typographic_apostrophes_into_ascii():
+def test_normalize_quotes_turns_typographic_apostrophes_quotes_and_ellipsis_into_ascii():
     assert prepare.normalize_quotes("don\u2019t \u201cwork\u201d") == 'don\'t "work"'
+    assert prepare.normalize_quotes("not\u2026 great") == "not... great"
 
 
 @pytest.mark.parametrize(

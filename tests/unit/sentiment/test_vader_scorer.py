@@ -106,12 +106,19 @@ def test_sentence_scoping_keeps_caps_emphasis_of_a_shouted_sentence(text):
     assert scoped.score(text) == stock.score(text)
 
 
-@pytest.mark.parametrize("text", ["The new update is not... great", "It is not.. good"])
+@pytest.mark.parametrize(
+    "text", ["The new update is not... great", "It is not.. good", "The new update is not\u2026 great"]
+)
 def test_an_ellipsis_does_not_end_the_sentence_or_the_negation(text):
     stock = with_levers([name for name in LEVERS if name != "sentences"])
     scoped = with_levers(list(LEVERS))
     assert scoped.score(text) == stock.score(text)
     assert scoped.score(text).compound < 0
+
+
+@pytest.mark.parametrize("text", ["Not\u2026 great", "Great\u2026 thanks", "It doesn't\u2026 Great job!"])
+def test_a_one_character_ellipsis_reads_as_three_dots(vader, text):
+    assert vader.score(text) == vader.score(text.replace("\u2026", "..."))
 
 
 def test_a_sentence_still_ends_at_one_dot():
