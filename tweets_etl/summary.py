@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Sequence
 
 from pyspark.sql import functions as F
 
@@ -69,6 +69,20 @@ def run_summary(result: RunResult, warehouse: Warehouse) -> List[str]:
     return lines
 
 
+def whole_percents(counts: Sequence[int]) -> List[int]:
+    """Whole percentages of ``counts`` that add up to 100: rounded one by one, 26.6/50.5/22.9 read
+    27/51/23, a 101% a reader stops at. The points rounding drops go to the largest remainders."""
+    total = sum(counts)
+    if not total:
+        return [0] * len(counts)
+    exact = [100 * n / total for n in counts]
+    percents = [int(share) for share in exact]
+    by_remainder = sorted(range(len(counts)), key=lambda i: exact[i] - percents[i], reverse=True)
+    for i in by_remainder[: 100 - sum(percents)]:
+        percents[i] += 1
+    return percents
+
+
 def _what_people_say(warehouse: Warehouse) -> List[str]:
     """Sentiment, feedback and aspect totals from the marts (spam left out, and counted)."""
     if not warehouse.exists("mart_daily_sentiment"):
@@ -85,9 +99,8 @@ def _what_people_say(warehouse: Warehouse) -> List[str]:
     counts = {label: totals[label] or 0 for label in labels}
     # Tweets modelled without the enrich stage sit on dim_sentiments' unknown member, in no label.
     counts[NOT_JUDGED] = totals["tweets"] - sum(counts.values())
-    share = " · ".join(
-        f"{label} {n / totals['tweets']:.0%}" for label, n in counts.items() if n or label in labels
-    )
+    percents = dict(zip(counts, whole_percents(list(counts.values()))))
+    share = " · ".join(f"{label} {percents[label]}%" for label, n in counts.items() if n or label in labels)
     polar = totals["positive"] + totals["negative"]
     net = (totals["positive"] - totals["negative"]) / polar if polar else 0.0
     lines = [f"  sentiment: {share} · net {net:+.2f} (spam flagged and left out: {_n(totals['spam'])})"]
