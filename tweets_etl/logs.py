@@ -22,11 +22,20 @@ class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         secrets = [os.environ[name] for name in SECRET_ENV_VARS if len(os.environ.get(name, "")) >= 6]
         if secrets:
-            message = record.getMessage()
-            for secret in secrets:
-                message = message.replace(secret, _MASK)
-            record.msg, record.args = message, None
+            record.msg, record.args = _masked(record.getMessage(), secrets), None
+            if record.exc_info and not record.exc_text:
+                # An exception's text (a URL with a password, a request's headers) is in the traceback
+                # the formatter adds after this filter: format it here, masked; the formatter reuses it.
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = _masked(record.exc_text, secrets)
         return True
+
+
+def _masked(text: str, secrets: list) -> str:
+    for secret in secrets:
+        text = text.replace(secret, _MASK)
+    return text
 
 
 def setup_logging(verbosity: int = 0) -> None:
