@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from pathlib import Path
 from typing import Optional
 
 from tweets_etl.config import PIPELINE_STAGES, Config
@@ -63,14 +65,22 @@ def choose_inputs(config: Config, explicit: list, force_sample: bool) -> list:
     if explicit and not force_sample:
         return explicit
     landing = config.var_subdir("landing")
-    has_landing = landing.is_dir() and any(
-        p.is_file() and not p.name.startswith(".") for p in landing.iterdir()
-    )
-    if not force_sample and (config.pipeline.inputs or has_landing):
+    if not force_sample and (config.pipeline.inputs or _holds_files(landing)):
         return list(config.pipeline.inputs) or [str(landing)]
     sample_dir = ensure_sample(config)
     log.info("no input given: using the bundled sample in %s", sample_dir)
     return [str(sample_dir)]
+
+
+def _holds_files(folder: Path) -> bool:
+    """Whether anything was delivered into ``folder``, at any depth: the pipeline reads its subfolders
+    too, so files there must not be passed over for the sample. Hidden or _-prefixed files and folders
+    (uploads in flight) are skipped, as find_raw_files skips them."""
+    for _, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith((".", "_"))]
+        if any(not name.startswith((".", "_")) for name in files):
+            return True
+    return False
 
 
 def handle(args, config: Config) -> int:
