@@ -98,3 +98,23 @@ def test_the_common_defaults_say_where_the_value_comes_from(tmp_path):
     assert helps["--var-dir"].endswith("(default: $TWEETS_ETL_VAR_DIR, else the config's var_dir: var)")
     assert load_config(conf_dir=conf, environ={"TWEETS_ETL_VAR_DIR": str(tmp_path)}).var_path == tmp_path
     assert load_config(conf_dir=conf, environ={"TWEETS_ETL__VAR_DIR": str(tmp_path)}).var_path == tmp_path
+
+
+def test_run_without_java_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.delenv("PYSPARK_GATEWAY_PORT", raising=False)  # inside spark-submit Java is a given
+    monkeypatch.setenv("TWEETS_ETL__PIPELINE__SAMPLE_TWEETS", "20")  # the sample it falls back to: small
+
+    code = main(["run", "--var-dir", str(tmp_path / "var")])
+
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if "error" in line.lower()]
+    assert code != 0
+    assert errors == [
+        "tweets-etl run: error: Java was not found: install a JDK 8, 11 or 17 "
+        "(e.g. apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
+    ], err
+    assert err.strip().splitlines()[-1] == errors[0] and "Traceback" not in err
