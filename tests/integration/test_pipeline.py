@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import List
 
 import pytest
 
-from tests.integration.conftest import REPO
+from tests.integration.conftest import REPO, make_config
 from tests.integration.helpers import count_raw, snapshot
-from tweets_etl.errors import ConfigError, InputError
+from tweets_etl.errors import ConfigError, InputError, QualityGateError
+from tweets_etl.io.warehouse import Warehouse
 from tweets_etl.pipeline import run_pipeline
 from tweets_etl.rawfiles import RawPageWriter
 from tweets_etl.sample.generator import SampleSpec, write_sample
+from tweets_etl.tables import DIM_USERS
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -197,25 +201,69 @@ def test_incremental_batch_updates_and_adds_without_duplicates(spark, pipeline_c
     assert sorted(partitions) == [f"created_date=2022-12-0{day}" for day in (6, 7, 9)]
 
 
-def test_later_stages_refuse_a_batch_that_was_never_ingested(spark, pipeline_config, tmp_path):
-    # Without ingest they would read no records, write nothing and pass every gate: a silent success.
-    db = pipeline_config.warehouse.database
+@pytest.fixture(scope="module")
+def one_tweet_in_steps(spark, spark_var_dir, tmp_path_factory):
+    """One tweet's batch in a database of its own, run in steps as an operator might: the later stages
+    first (refused), then ingest, then the later stages. Shared: a full run costs the most here."""
+    config = make_config(spark_var_dir, "it_one_tweet_in_steps")
     raw = _write(
-        tmp_path / "new",
+        tmp_path_factory.mktemp("one-tweet"),
         "new",
         [_page([_tweet("1600000000000000009", "2022-12-06T10:00:00.000Z", 1)], "2022-12-08T00:00:00+00:00")],
     )
-
-    with pytest.raises(InputError, match=r"batch b[0-9a-f]{16} was never ingested"):
-        run_pipeline(spark, pipeline_config, inputs=[str(raw)], stages=["stage", "enrich", "model", "check"])
-
-    runs = spark.sql(f"SELECT status, message FROM {db}.etl_runs").collect()
-    assert [run.status for run in runs] == ["failed"] and "never ingested" in runs[0].message
-    result = run_pipeline(spark, pipeline_config, inputs=[str(raw)], stages=["ingest"])
-    later = run_pipeline(
-        spark, pipeline_config, inputs=[str(raw)], stages=["stage", "enrich", "model", "check"]
+    later_stages = ["stage", "enrich", "model", "check"]
+    refusal = None
+    try:
+        run_pipeline(spark, config, inputs=[str(raw)], stages=later_stages)
+    except InputError as error:
+        refusal = error
+    refused_runs = spark.sql(f"SELECT status, message FROM {config.warehouse.database}.etl_runs").collect()
+    ingested = run_pipeline(spark, config, inputs=[str(raw)], stages=["ingest"])
+    later = run_pipeline(spark, config, inputs=[str(raw)], stages=later_stages)
+    yield SimpleNamespace(
+        config=config, raw=raw, refusal=refusal, refused_runs=refused_runs, ingested=ingested, later=later
     )
-    assert later.batch_id == result.batch_id and later.counts["staged"] == 1 and later.is_reconciled
+    spark.sql(f"DROP DATABASE IF EXISTS {config.warehouse.database} CASCADE")
+
+
+def test_later_stages_refuse_a_batch_that_was_never_ingested(one_tweet_in_steps):
+    # Without ingest they would read no records, write nothing and pass every gate: a silent success.
+    steps = one_tweet_in_steps
+
+    assert isinstance(steps.refusal, InputError)
+    assert re.search(r"batch b[0-9a-f]{16} was never ingested", str(steps.refusal))
+    runs = steps.refused_runs
+    assert [run.status for run in runs] == ["failed"] and "never ingested" in runs[0].message
+    later = steps.later
+    assert later.batch_id == steps.ingested.batch_id and later.counts["staged"] == 1 and later.is_reconciled
+
+
+def test_a_failed_gate_fails_the_run_and_is_recorded_unless_fail_on_gate_is_off(spark, one_tweet_in_steps):
+    config, inputs = one_tweet_in_steps.config, [str(one_tweet_in_steps.raw)]
+    db = config.warehouse.database
+    # The author's dim_users row goes missing: the fact's user_key now points at nothing.
+    warehouse = Warehouse(spark, db)
+    warehouse.swap_in(warehouse.read(DIM_USERS).where("user_id IS DISTINCT FROM '42'"), DIM_USERS)
+    broken = "relationship:fct_tweets.user_key->dim_users"
+
+    with pytest.raises(QualityGateError, match=broken):
+        run_pipeline(spark, config, inputs=inputs, stages=["check"])
+    lenient = replace(config, pipeline=replace(config.pipeline, fail_on_gate=False))
+    tolerated = run_pipeline(spark, lenient, inputs=inputs, stages=["check"])
+
+    runs = spark.sql(
+        f"SELECT run_id, status, message FROM {db}.etl_runs WHERE stages = array('check') ORDER BY started_at"
+    ).collect()
+    assert [(run.status, run.message) for run in runs] == [
+        ("failed", f"data-quality gates failed: {broken}"),
+        ("succeeded", None),
+    ]
+    assert runs[1].run_id == tolerated.run_id and tolerated.is_reconciled
+    assert [check.check_name for check in tolerated.checks if not check.passed] == [broken]
+    failed = spark.sql(
+        f"SELECT run_id, check_name, failing_rows FROM {db}.dq_results WHERE NOT passed ORDER BY checked_at"
+    ).collect()
+    assert [tuple(row) for row in failed] == [(runs[0].run_id, broken, 1), (tolerated.run_id, broken, 1)]
 
 
 def test_a_taxonomy_regex_java_refuses_stops_the_run_before_anything_is_written(
