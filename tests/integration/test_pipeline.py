@@ -47,6 +47,12 @@ def test_pipeline_loads_every_record_exactly_once(spark, pipeline_config, sample
     assert all(check.passed for check in result.checks)
     runs = spark.table(f"{pipeline_config.warehouse.database}.etl_runs").collect()
     assert [(run.status, run.is_reconciled) for run in runs] == [("succeeded", True)]
+    recorded = spark.table(f"{pipeline_config.warehouse.database}.dq_results").collect()
+    assert {(row.run_id, row.batch_id) for row in recorded} == {(result.run_id, result.batch_id)}
+    assert sorted((row.check_name, row.failing_rows, row.passed) for row in recorded) == sorted(
+        (check.check_name, 0, True) for check in result.checks
+    )
+    assert len(recorded) == len(result.checks) == len({row.check_name for row in recorded})
 
 
 def test_ids_and_texts_are_stored_plain_and_repetitive_columns_as_dictionaries(
