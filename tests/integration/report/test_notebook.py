@@ -43,6 +43,16 @@ def test_the_notebook_runs_on_the_sample_and_plots(tmp_path, monkeypatch):
     )
     pytest.importorskip("ipykernel", reason="the notebook extra is not installed (pip install -e '.[dev]')")
     pytest.importorskip("matplotlib", reason="the notebook extra is not installed (pip install -e '.[dev]')")
+    # The kernel, IPython, Jupyter and matplotlib keep their state under $HOME: the test's, not the user's.
+    home = tmp_path / "home"
+    for name, folder in (
+        ("HOME", home),
+        ("IPYTHONDIR", home / ".ipython"),
+        ("MPLCONFIGDIR", home / ".config" / "matplotlib"),
+        ("JUPYTER_RUNTIME_DIR", home / ".local" / "share" / "jupyter" / "runtime"),
+    ):
+        folder.mkdir(parents=True, exist_ok=True)
+        monkeypatch.setenv(name, str(folder))
     monkeypatch.setenv("EXPLORE_SAMPLE_TWEETS", "500")
     monkeypatch.setenv("EXPLORE_WORK_DIR", str(tmp_path / "work"))
     # A CI that exports MPLBACKEND=Agg would silently draw nothing: plots must reach the outputs.
@@ -53,6 +63,7 @@ def test_the_notebook_runs_on_the_sample_and_plots(tmp_path, monkeypatch):
     )
     client.execute()  # raises CellExecutionError, naming the cell, if any cell fails
 
+    assert (home / ".ipython" / "profile_default").is_dir()  # the kernel's IPython used the test's folder
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")

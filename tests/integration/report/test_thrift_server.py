@@ -145,8 +145,13 @@ class Server:
         raise AssertionError(f"no {text!r} from serve; output:\n{''.join(self.output)[-4000:]}")
 
 
-def beeline(port: int, database: str, sql: str) -> Tuple[Dict[str, List[List[str]]], str]:
-    """Run the statements; return each result set keyed by its first column's name, and all output."""
+def beeline(port: int, database: str, sql: str, home: Path) -> Tuple[Dict[str, List[List[str]]], str]:
+    """Run the statements; return each result set keyed by its first column's name, and all output.
+
+    beeline keeps its history in ~/.beeline: ``home`` is the test's, not the user's. Java takes ~ from
+    the password database, not from $HOME, so beeline's JVM is told it too.
+    """
+    java_options = f"{os.environ.get('SPARK_BEELINE_OPTS', '')} -Duser.home={home}".strip()
     run = subprocess.run(
         [
             beeline_path(),
@@ -159,6 +164,7 @@ def beeline(port: int, database: str, sql: str) -> Tuple[Dict[str, List[List[str
             "-e",
             sql,
         ],
+        env={**os.environ, "HOME": str(home), "SPARK_BEELINE_OPTS": java_options},
         capture_output=True,
         text=True,
         timeout=120,
@@ -211,9 +217,11 @@ def test_report_command_writes_the_dashboard(var_dir, tmp_path):
     assert f"dashboard: {out / 'dashboard.html'}" in run.stdout and "spam tweets left out" in run.stdout
 
 
-def test_beeline_queries_the_star_schema_and_views_then_sigterm_stops_cleanly(var_dir):
+def test_beeline_queries_the_star_schema_and_views_then_sigterm_stops_cleanly(var_dir, tmp_path):
     accepted, _ = count_raw(sorted((var_dir / "sample").glob("*.jsonl*")))
     tweets = len(set(accepted))
+    home = tmp_path / "home"
+    home.mkdir()
     port = free_port()
     server = Server(var_dir, port)
     try:
@@ -223,7 +231,8 @@ def test_beeline_queries_the_star_schema_and_views_then_sigterm_stops_cleanly(va
         # No authentication anywhere: HiveServer2, the driver's RPC and block manager all on loopback.
         listening = [address for pid in jvms for address in listening_addresses(pid)]
         assert len(listening) >= 3 and all(address.is_loopback for address in listening), listening
-        results, output = beeline(port, "chatgpt_tweets", QUERIES)
+        results, output = beeline(port, "chatgpt_tweets", QUERIES, home)
+        assert (home / ".beeline").is_dir()  # beeline did write its history: here, not in the user's ~
         # While the server holds the embedded metastore, another command says so in one sentence.
         busy = subprocess.run(
             [*CLI, "report", "--var-dir", str(var_dir)],
