@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
+import socket
 from pathlib import Path
 from typing import Dict, Iterable, List, Tuple
 
@@ -49,3 +51,39 @@ def count_raw(files: Iterable[Path]) -> Tuple[List[str], int]:
                     else:
                         rejects += 1
     return accepted, rejects
+
+
+class ReservedPorts:
+    """Distinct free ports on ``host``, each held by a bound socket until released.
+
+    Picking ports one at a time (bind to port 0, close, bind again) can return the same port twice,
+    and a released port can be taken before the server binds it. Held sockets keep the ports distinct
+    and ours; release them (all, or the ones a process needs) right before starting the server.
+    """
+
+    def __init__(self, count: int, host: str = "127.0.0.1") -> None:
+        self._held: Dict[int, socket.socket] = {}
+        try:
+            for _ in range(count):
+                with contextlib.ExitStack() as unless_bound:
+                    sock = unless_bound.enter_context(socket.socket())
+                    sock.bind((host, 0))
+                    self._held[sock.getsockname()[1]] = sock
+                    unless_bound.pop_all()
+        except BaseException:
+            self.release()
+            raise
+        self.ports: List[int] = list(self._held)
+
+    def release(self, *ports: int) -> None:
+        """Free ``ports`` (default: every port still held)."""
+        for port in ports or list(self._held):
+            sock = self._held.pop(port, None)
+            if sock is not None:
+                sock.close()
+
+    def __enter__(self) -> ReservedPorts:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()

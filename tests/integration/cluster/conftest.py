@@ -20,11 +20,11 @@ from tests.integration.cluster.standalone import (
     Cluster,
     alive_workers,
     clean_env,
-    free_port,
     make,
     master_state,
     wait_for,
 )
+from tests.integration.helpers import ReservedPorts
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +49,10 @@ def dist(tmp_path_factory, requires_java) -> Path:
 def cluster(tmp_path_factory, requires_java) -> Cluster:
     """A master and a one-core worker on 127.0.0.1, stopped at the end of the session whatever happened."""
     root = tmp_path_factory.mktemp("standalone")
-    master_port, master_ui, worker_port, worker_ui = (free_port() for _ in range(4))
+    # Held until each process starts (Spark silently moves a taken port up by one: the URL would lie).
+    reserved = ReservedPorts(4)
+    master_port, master_ui, worker_port, worker_ui = reserved.ports
+    ports = {"master": (master_port, master_ui), "worker": (worker_port, worker_ui)}
     url = f"spark://127.0.0.1:{master_port}"
     spark_class = str(VENV_BIN / "spark-class")
     master = ["--host", "127.0.0.1", "--port", str(master_port), "--webui-port", str(master_ui)]
@@ -63,6 +66,7 @@ def cluster(tmp_path_factory, requires_java) -> Cluster:
     processes: List[subprocess.Popen] = []
     try:
         for name, command in commands.items():
+            reserved.release(*ports[name])
             with logs[name].open("wb") as log:
                 processes.append(
                     subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=clean_env(), cwd=root)
@@ -72,6 +76,7 @@ def cluster(tmp_path_factory, requires_java) -> Cluster:
         wait_for(lambda: alive_workers(master_ui) >= 1, processes, logs, "worker registration")
         yield Cluster(master_url=url, work_dir=root / "work", logs=logs)
     finally:
+        reserved.release()
         for process in reversed(processes):
             process.terminate()
         for process in reversed(processes):

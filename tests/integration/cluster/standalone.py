@@ -1,4 +1,4 @@
-"""Helpers for the standalone cluster test: a clean environment, free ports, make, waiting for Spark.
+"""Helpers for the standalone cluster test: a clean environment, make, waiting for Spark.
 
 The cluster processes get an environment scrubbed of the developer's Python settings, so executors can
 only use what the archive brings.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -50,12 +49,6 @@ def clean_env(**extra: str) -> Dict[str, str]:
     env = {name: value for name, value in os.environ.items() if name not in SCRUBBED}
     env.update(SPARK_LOCAL_IP="127.0.0.1", SPARK_HOME=str(spark_home()), **extra)
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def make(*args: str, env: Dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:

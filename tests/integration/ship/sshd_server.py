@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
+from tests.integration.helpers import ReservedPorts
+
 SSHD = Path("/usr/sbin/sshd")
 PRIVSEP_DIR = Path("/run/sshd")
 SFTP_SERVER = Path("/usr/lib/openssh/sftp-server")
@@ -72,6 +74,7 @@ sys.exit(server.wait())
 
 
 def free_port() -> int:
+    """A port nobody listens on (for one-port uses; a server needing several takes ReservedPorts)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -138,9 +141,16 @@ class SshServer:
                 self.process.wait()
 
 
+class PortTakenError(RuntimeError):
+    """sshd could not bind one of its ports: someone took it after it was released."""
+
+
 def _wait_ready(server: SshServer, deadline: float) -> None:
     for port in (server.port, server.sftp_only_port, server.no_posix_rename_port):
         while True:
+            if "Address already in use" in server.log.read_text(errors="replace"):
+                # sshd goes on with the ports it did bind: waiting for this one would only time out.
+                raise PortTakenError(f"sshd could not bind its ports: {server.log.read_text()}")
             if server.process.poll() is not None:
                 raise RuntimeError(f"sshd exited with {server.process.returncode}: {server.log.read_text()}")
             try:
@@ -156,16 +166,24 @@ def _wait_ready(server: SshServer, deadline: float) -> None:
 
 def start_sshd(home: Path) -> SshServer:
     """Start sshd with everything it reads under ``home``; the caller stops it."""
-    host_key = keygen(home / "ssh_host_ed25519_key")
     client_key = keygen(home / "client_key")
-    authorized_keys = home / "authorized_keys"
-    authorized_keys.write_text(public_key(client_key) + "\n")
-    port, sftp_only_port, no_posix_rename_port = free_port(), free_port(), free_port()
-    no_posix_rename = home / "no_posix_rename.py"
-    no_posix_rename.write_text(NO_POSIX_RENAME)
+    (home / "authorized_keys").write_text(public_key(client_key) + "\n")
+    (home / "no_posix_rename.py").write_text(NO_POSIX_RENAME)
+    keys = (keygen(home / "ssh_host_ed25519_key"), client_key)
+    try:
+        return _launch(home, *keys)
+    except PortTakenError:
+        # Taken between its release and sshd's bind: rare, but then one more try with new ports.
+        return _launch(home, *keys)
+
+
+def _launch(home: Path, host_key: Path, client_key: Path) -> SshServer:
+    authorized_keys, log = home / "authorized_keys", home / "sshd.log"
     config = home / "sshd_config"
-    config.write_text(
-        f"""\
+    with ReservedPorts(3) as reserved:
+        port, sftp_only_port, no_posix_rename_port = reserved.ports
+        config.write_text(
+            f"""\
 Port {port}
 Port {sftp_only_port}
 Port {no_posix_rename_port}
@@ -187,10 +205,10 @@ Subsystem sftp internal-sftp
 Match LocalPort {sftp_only_port}
     ForceCommand internal-sftp
 Match LocalPort {no_posix_rename_port}
-    ForceCommand {sys.executable} {no_posix_rename} {SFTP_SERVER}
+    ForceCommand {sys.executable} {home / "no_posix_rename.py"} {SFTP_SERVER}
 """
-    )
-    log = home / "sshd.log"
+        )
+    # The ports are free again from here: sshd binds them at once.
     with open(log, "wb") as log_handle:
         process = subprocess.Popen(
             [str(SSHD), "-D", "-e", "-f", str(config)],
