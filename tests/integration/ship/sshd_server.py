@@ -6,7 +6,8 @@ AuthorizedKeysFile, listening on three free ports: ``port`` allows commands (rem
 read-back verification path runs too, and ``no_posix_rename_port`` serves OpenSSH's own sftp-server
 through :data:`NO_POSIX_RENAME`, which hides the posix-rename extension as many non-OpenSSH servers
 lack it. We run as root and log in as root with a temporary key; every remote path lives under the
-test's own temporary directory.
+test's own temporary directory. Password login stays off except for the ``password_users`` given (a
+throwaway account the password test makes): for them alone a ``Match User`` block turns it on.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from tests.integration.helpers import ReservedPorts
 
@@ -164,21 +165,25 @@ def _wait_ready(server: SshServer, deadline: float) -> None:
             time.sleep(0.05)
 
 
-def start_sshd(home: Path) -> SshServer:
-    """Start sshd with everything it reads under ``home``; the caller stops it."""
+def start_sshd(home: Path, password_users: Sequence[str] = ()) -> SshServer:
+    """Start sshd with everything it reads under ``home``; the caller stops it.
+
+    ``password_users`` may also log in with their password (everyone else: keys only).
+    """
     client_key = keygen(home / "client_key")
     (home / "authorized_keys").write_text(public_key(client_key) + "\n")
     (home / "no_posix_rename.py").write_text(NO_POSIX_RENAME)
     keys = (keygen(home / "ssh_host_ed25519_key"), client_key)
     try:
-        return _launch(home, *keys)
+        return _launch(home, *keys, password_users)
     except PortTakenError:
         # Taken between its release and sshd's bind: rare, but then one more try with new ports.
-        return _launch(home, *keys)
+        return _launch(home, *keys, password_users)
 
 
-def _launch(home: Path, host_key: Path, client_key: Path) -> SshServer:
+def _launch(home: Path, host_key: Path, client_key: Path, password_users: Sequence[str]) -> SshServer:
     authorized_keys, log = home / "authorized_keys", home / "sshd.log"
+    password_login = f"Match User {','.join(password_users)}\n    PasswordAuthentication yes\n"
     config = home / "sshd_config"
     with ReservedPorts(3) as reserved:
         port, sftp_only_port, no_posix_rename_port = reserved.ports
@@ -206,7 +211,7 @@ Match LocalPort {sftp_only_port}
     ForceCommand internal-sftp
 Match LocalPort {no_posix_rename_port}
     ForceCommand {sys.executable} {home / "no_posix_rename.py"} {SFTP_SERVER}
-"""
+{password_login if password_users else ""}"""
         )
     # The ports are free again from here: sshd binds them at once.
     with open(log, "wb") as log_handle:

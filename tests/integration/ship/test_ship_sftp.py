@@ -658,3 +658,26 @@ def test_without_posix_rename_a_data_file_target_is_never_removed_to_make_room(p
     assert "has no posix-rename; renaming" in caplog.text
     assert (remote / "late.jsonl.gz").read_bytes() == b"someone else's, written after our check"
     assert (remote / ".late.jsonl.gz.part").read_bytes() == b"ours"
+
+
+def test_password_login_from_the_environment_ships_and_the_password_is_never_printed(
+    password_login, tmp_path, monkeypatch, capsys
+):
+    server, user, password = password_login.server, password_login.user, password_login.password
+    src = tmp_path / "var" / "raw"
+    files = write_raw(src, files=2)
+    expected = {path.name: digest(path) for path in files}
+    known_hosts = server.known_hosts(tmp_path / "known_hosts")
+    monkeypatch.setenv("TWEETS_ETL_SFTP_PASSWORD", password)
+    argv = ["ship", str(src), "--var-dir", str(src.parent), "--host", server.host, "--port", str(server.port)]
+    argv += ["--user", user, "--known-hosts", str(known_hosts), "--remote-dir", str(password_login.landing)]
+
+    code = main([*argv, "--no-progress", "-v"])
+
+    captured = capsys.readouterr()
+    assert code == 0, captured.out + captured.err
+    landed = {p.name: digest(p) for p in password_login.landing.iterdir() if p.name in expected}
+    assert landed == expected
+    # No key anywhere (no --identity-file, no agent, an empty ~/.ssh): sshd says the password let it in.
+    assert f"Accepted password for {user} from 127.0.0.1" in server.log.read_text()
+    assert password not in captured.out + captured.err
