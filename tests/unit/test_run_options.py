@@ -103,3 +103,19 @@ def test_sample_wins_over_explicit_configured_and_landed_inputs(tmp_path):
     deliver(config.var_subdir("landing"))
 
     assert choose_inputs(config, ["given.jsonl"], force_sample=True) == [str(config.var_subdir("sample"))]
+
+
+def test_unshipped_collected_files_stop_the_run_instead_of_the_sample(tmp_path):
+    # `tweets-etl import` then `make run` loaded 3,000 made-up tweets while the imported ones waited.
+    config = inputs_config(tmp_path)
+    raw = config.var_subdir("raw")
+    deliver(raw, "import-20240501T000000Z-0001.jsonl.gz")
+
+    with pytest.raises(
+        ConfigError, match=r"holds raw files from collect or import: ship them first"
+    ) as error:
+        choose_inputs(config, [], force_sample=False)
+
+    assert f"tweets-etl run --input {raw}" in str(error.value)
+    assert not config.var_subdir("sample").exists()
+    assert choose_inputs(config, [], force_sample=True) == [str(config.var_subdir("sample"))]

@@ -59,7 +59,8 @@ def parse_stages(text: str) -> list:
 
 
 def choose_inputs(config: Config, explicit: list, force_sample: bool) -> list:
-    """Explicit inputs; else configured ones; else raw files in landing; else the sample."""
+    """Explicit inputs; else configured ones; else raw files in landing; else, unless collected or
+    imported files wait unshipped in VAR_DIR/raw, the sample."""
     from tweets_etl.commands.sample import ensure_sample
 
     if explicit and not force_sample:
@@ -67,6 +68,15 @@ def choose_inputs(config: Config, explicit: list, force_sample: bool) -> list:
     landing = config.var_subdir("landing")
     if not force_sample and (config.pipeline.inputs or _holds_files(landing)):
         return list(config.pipeline.inputs) or [str(landing)]
+    raw = config.var_subdir("raw")
+    if not force_sample and _holds_files(raw):
+        # Collected or imported tweets wait in raw until shipped: loading the made-up sample in their
+        # place would put fake tweets in the user's warehouse while the real ones sit beside it.
+        raise ConfigError(
+            f"{landing} is empty, but {raw} holds raw files from collect or import: ship them first "
+            f"(`tweets-etl ship`, a local move by default) or load them where they are "
+            f"(`tweets-etl run --input {raw}`); `--sample` loads the bundled sample instead"
+        )
     sample_dir = ensure_sample(config)
     log.info("no input given: using the bundled sample in %s", sample_dir)
     return [str(sample_dir)]
