@@ -23,12 +23,24 @@ def register(subparsers, parents) -> None:
     )
     parser.add_argument("query", help="the SQL statement; the default database is warehouse.database")
     parser.add_argument("--limit", type=int, default=50, help="rows to print, at least 1 (default: 50)")
+    parser.add_argument(
+        "--truncate",
+        type=int,
+        default=60,
+        metavar="CHARS",
+        help="cut longer cells to CHARS characters; 0 prints them whole (default: 60)",
+    )
+    parser.add_argument(
+        "--vertical", action="store_true", help="one line per column: for wide rows, such as a raw_record"
+    )
     parser.set_defaults(handler=handle)
 
 
 def handle(args, config: Config) -> int:
     if args.limit < 1:
         raise ConfigError(f"--limit is {args.limit}; it must be at least 1")
+    if args.truncate < 0:
+        raise ConfigError(f"--truncate is {args.truncate}; use 0 to print cells whole, or a length")
     from py4j.protocol import Py4JJavaError
     from pyspark.errors.exceptions.captured import CapturedException
 
@@ -39,7 +51,7 @@ def handle(args, config: Config) -> int:
         if spark.catalog.databaseExists(config.warehouse.database):
             spark.catalog.setCurrentDatabase(config.warehouse.database)
         try:
-            spark.sql(args.query).show(args.limit, truncate=60)
+            spark.sql(args.query).show(args.limit, truncate=args.truncate, vertical=args.vertical)
         except CapturedException as error:  # refused (unknown table, syntax): Spark's own first line
             raise QueryError(f"the query failed: {first_line(error)}") from None
         except Py4JJavaError as error:  # failed while running (a task threw): what threw, not the job

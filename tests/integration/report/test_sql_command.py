@@ -15,11 +15,11 @@ REPO = Path(__file__).resolve().parents[3]
 CLI = [sys.executable, "-m", "tweets_etl.cli"]
 
 
-def sql(var_dir: Path, query: str) -> subprocess.CompletedProcess:
+def sql(var_dir: Path, query: str, *options: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWEETS_ETL", "HIVE_SERVER2"))}
     env["PYTHONPATH"] = str(REPO)
     return subprocess.run(
-        [*CLI, "sql", query, "--var-dir", str(var_dir), "--set", "spark.master=local[1]"],
+        [*CLI, "sql", query, *options, "--var-dir", str(var_dir), "--set", "spark.master=local[1]"],
         env=env,
         capture_output=True,
         text=True,
@@ -53,3 +53,12 @@ def test_a_failing_statement_is_one_sentence_and_exit_code_2(tmp_path, query, me
     assert "unexpected error" not in done.stderr and "Traceback" not in done.stderr
     if "raise_error" not in query:  # a failed task also gets Spark's own ERROR log lines
         assert done.stderr.count("\n") == 1
+
+
+def test_a_wide_cell_is_printed_whole_one_column_per_line_when_asked(tmp_path):
+    # A quarantined raw_record is a whole API page: cut at 60 characters it shows nothing useful.
+    done = sql(tmp_path, "SELECT repeat('x', 200) AS raw_record, 7 AS n", "--truncate", "0", "--vertical")
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"raw_record | {'x' * 200}" in done.stdout
+    assert "-RECORD 0-" in done.stdout and "n          | 7" in done.stdout
