@@ -13,7 +13,7 @@ from typing import List, Optional, Sequence
 from tweets_etl import __version__
 from tweets_etl.config import load_config
 from tweets_etl.errors import TweetsEtlError
-from tweets_etl.logs import setup_logging
+from tweets_etl.logs import redact, setup_logging
 
 # Each module in tweets_etl.commands registers one sub-command and says where it sorts in --help
 # (ORDER). They import their heavy dependencies (pyspark, tweepy, paramiko) inside the handler, so
@@ -110,7 +110,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         )
         return int(args.handler(args, config) or 0)
     except TweetsEtlError as error:
-        print(f"tweets-etl {args.command}: error: {error}", file=sys.stderr)
+        # Printed, not logged, so the log filter never sees it: an error may quote a URL or a header.
+        print(redact(f"tweets-etl {args.command}: error: {error}"), file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print(f"tweets-etl {args.command}: interrupted", file=sys.stderr)
@@ -118,8 +119,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     except Exception as error:  # the last line of defence: one sentence, then the detail
         logging.getLogger("tweets_etl").debug("unexpected failure", exc_info=True)
         print(
-            f"tweets-etl {args.command}: unexpected error: {type(error).__name__}: {_first_line(error)} "
-            "(run again with -v for the full trace)",
+            redact(
+                f"tweets-etl {args.command}: unexpected error: {type(error).__name__}: {_first_line(error)} "
+                "(run again with -v for the full trace)"
+            ),
             file=sys.stderr,
         )
         return 1

@@ -20,7 +20,7 @@ class RedactSecrets(logging.Filter):
     """Replace any secret value from the environment with *** before a record is written."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        secrets = [os.environ[name] for name in SECRET_ENV_VARS if len(os.environ.get(name, "")) >= 6]
+        secrets = _secrets()
         if secrets:
             record.msg, record.args = _masked(record.getMessage(), secrets), None
             if record.exc_info and not record.exc_text:
@@ -30,6 +30,16 @@ class RedactSecrets(logging.Filter):
             if record.exc_text:
                 record.exc_text = _masked(record.exc_text, secrets)
         return True
+
+
+def redact(text: str) -> str:
+    """``text`` with every secret from the environment masked: for what is printed, not logged."""
+    return _masked(text, _secrets())
+
+
+def _secrets() -> list:
+    # Values under 6 characters are left alone: masking "etl" or "1234" would garble ordinary text.
+    return [os.environ[name] for name in SECRET_ENV_VARS if len(os.environ.get(name, "")) >= 6]
 
 
 def _masked(text: str, secrets: list) -> str:
