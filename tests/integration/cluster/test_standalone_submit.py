@@ -156,3 +156,15 @@ def test_the_enrich_job_fails_naming_its_stage_when_the_archive_lacks_vader(
     newest_app = max(cluster.work_dir.glob("app-*"), key=lambda path: path.stat().st_mtime)
     executor_logs = "".join(log.read_text(errors="replace") for log in newest_app.glob("*/stderr"))
     assert re.search(r"(Error|Exception)\b.*vaderSentiment", executor_logs), executor_logs[-3000:]
+
+
+def test_the_views_job_creates_the_bi_views_through_spark_submit(cluster, dist, loaded):
+    # Last in the module: the views join the tables the resubmit test compares.
+    var_dir, _, before = loaded
+
+    result = submit(cluster, dist, var_dir, "JOB=views")
+
+    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    tables = read_tables(var_dir)["tables"]
+    assert tables["v_tweets"]["rows"] == before["tables"]["fct_tweets"]["rows"] > 0
+    assert {"v_hashtags", "v_aspects", "v_daily_sentiment", "v_top_feedback"} <= set(tables)
