@@ -297,6 +297,7 @@ def test_a_regex_with_java_unicode_classes_loads(tmp_path):
         ("existential boredom due to #chatgpt being down", True),
         ("#chatgpt down 🥴", True),
         ("@openai #chatgpt down", True),
+        ("#chatgpt down. my only friend", True),
         ("it's still down", True),
         ("downloading chatgpt now", False),
         ("chatgpt is down to earth", False),
@@ -306,6 +307,7 @@ def test_a_regex_with_java_unicode_classes_loads(tmp_path):
         ("it's down to you", False),
         ("how to break chatgpt down into steps", False),
         ("#chatgpt down the road", False),
+        ("we should shut chatgpt down now", False),
     ],
 )
 def test_availability_reads_chatgpt_down_asked_or_stated(repo_root, text, matches):
