@@ -23,6 +23,12 @@ def vader():
     return VaderScorer()
 
 
+@pytest.fixture(scope="module")
+def stock_and_scoped():
+    """Every lever but sentence scoping, and every lever: where no sentence end matters, they agree."""
+    return with_levers([name for name in LEVERS if name != "sentences"]), with_levers(list(LEVERS))
+
+
 def _label(scorer, text):
     score = scorer.score(text)
     return label(None if score is None else score.compound)
@@ -87,9 +93,8 @@ def test_every_lever_has_a_test():
     assert tested == set(LEVERS)
 
 
-def test_sentence_scoping_leaves_single_sentences_exactly_as_vader_scores_them():
-    stock = with_levers([name for name in LEVERS if name != "sentences"])
-    scoped = with_levers(list(LEVERS))
+def test_sentence_scoping_leaves_single_sentences_exactly_as_vader_scores_them(stock_and_scoped):
+    stock, scoped = stock_and_scoped
     for text in ("Not bad at all, really good!", "ChatGPT isn't great but it's free", "NOT GOOD :("):
         assert scoped.score(text) == stock.score(text)
 
@@ -97,21 +102,19 @@ def test_sentence_scoping_leaves_single_sentences_exactly_as_vader_scores_them()
 @pytest.mark.parametrize(
     "text", ["I LOVE IT! thanks openai", "THIS IS TERRIBLE. why would they do this", "WOW. so good"]
 )
-def test_sentence_scoping_keeps_caps_emphasis_of_a_shouted_sentence(text):
+def test_sentence_scoping_keeps_caps_emphasis_of_a_shouted_sentence(stock_and_scoped, text):
     # VADER emphasises ALL-CAPS words when the text mixes them with others: a property of the whole
     # text, which a fully shouted sentence read on its own would lose. Nothing here crosses a sentence
     # end, so the scoped and the stock analyzer must agree.
-    stock = with_levers([name for name in LEVERS if name != "sentences"])
-    scoped = with_levers(list(LEVERS))
+    stock, scoped = stock_and_scoped
     assert scoped.score(text) == stock.score(text)
 
 
 @pytest.mark.parametrize(
     "text", ["The new update is not... great", "It is not.. good", "The new update is not\u2026 great"]
 )
-def test_an_ellipsis_does_not_end_the_sentence_or_the_negation(text):
-    stock = with_levers([name for name in LEVERS if name != "sentences"])
-    scoped = with_levers(list(LEVERS))
+def test_an_ellipsis_does_not_end_the_sentence_or_the_negation(stock_and_scoped, text):
+    stock, scoped = stock_and_scoped
     assert scoped.score(text) == stock.score(text)
     assert scoped.score(text).compound < 0
 
