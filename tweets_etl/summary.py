@@ -43,8 +43,11 @@ def run_summary(result: RunResult, warehouse: Warehouse) -> List[str]:
         f"{t.name} {_n(warehouse.count(t))}" for t in SUMMARY_TABLES if warehouse.exists(t.name)
     )
     lines.append(f"  tables in {warehouse.db}: {sizes}")
+    # Spam left out, as on every line below and on the dashboard: promo tweets are mostly hashtags.
+    not_spam = warehouse.read(FCT_TWEETS).where(~F.coalesce(F.col("is_spam"), F.lit(False)))
     top = (
         warehouse.read(BRIDGE_TWEET_HASHTAGS)
+        .join(not_spam.select("tweet_id", "created_date"), on=["tweet_id", "created_date"], how="left_semi")
         .groupBy("hashtag_key")
         .count()
         .join(warehouse.read(DIM_HASHTAGS), on="hashtag_key", how="inner")
@@ -53,7 +56,9 @@ def run_summary(result: RunResult, warehouse: Warehouse) -> List[str]:
         .collect()
     )
     if top:
-        lines.append("  top hashtags: " + " · ".join(f"#{r['hashtag']} {_n(r['count'])}" for r in top))
+        lines.append(
+            "  top hashtags (no spam): " + " · ".join(f"#{r['hashtag']} {_n(r['count'])}" for r in top)
+        )
     lines.extend(_what_people_say(warehouse))
     per_day = (
         warehouse.read(FCT_TWEETS)

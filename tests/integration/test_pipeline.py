@@ -119,7 +119,10 @@ def test_star_schema_contents(spark, pipeline_config, sample_files):
 
 
 def test_every_tweet_is_scored_and_classified(spark, pipeline_config, sample_files):
-    run_pipeline(spark, pipeline_config, inputs=[str(p) for p in sample_files])
+    from tweets_etl.io.warehouse import Warehouse
+    from tweets_etl.summary import run_summary
+
+    result = run_pipeline(spark, pipeline_config, inputs=[str(p) for p in sample_files])
     db = pipeline_config.warehouse.database
     unclassified = spark.sql(
         f"SELECT COUNT(*) FROM {db}.int_tweets_enriched WHERE sentiment_label IS NULL OR feedback_type IS NULL"
@@ -135,6 +138,15 @@ def test_every_tweet_is_scored_and_classified(spark, pipeline_config, sample_fil
     assert {"coding", "availability", "accuracy", "pricing", "education"} <= aspects
     examples = spark.sql(f"SELECT DISTINCT feedback_type FROM {db}.mart_top_feedback").collect()
     assert {row[0] for row in examples} == {"complaint", "suggestion"}
+    # The summary's hashtags leave spam out, as its other lines and the dashboard do.
+    tagged = f"{db}.bridge_tweet_hashtags JOIN {db}.fct_tweets USING (tweet_id, created_date)"
+    assert spark.sql(f"SELECT COUNT(*) FROM {tagged} WHERE is_spam").first()[0] > 0
+    top = spark.sql(
+        f"SELECT hashtag, COUNT(*) AS n FROM {tagged} JOIN {db}.dim_hashtags USING (hashtag_key)"
+        " WHERE NOT is_spam GROUP BY hashtag ORDER BY n DESC, hashtag LIMIT 5"
+    ).collect()
+    summary = run_summary(result, Warehouse(spark, db))
+    assert "  top hashtags (no spam): " + " · ".join(f"#{r.hashtag} {r.n:,}" for r in top) in summary
 
 
 def test_rerunning_a_batch_changes_nothing(spark, pipeline_config, sample_files):
