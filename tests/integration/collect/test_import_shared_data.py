@@ -276,3 +276,20 @@ def test_import_cli_errors_are_one_sentence(cli, tmp_path, capsys):
     assert "unknown --preset 'nope'; known presets: kaggle" in capsys.readouterr().err
     assert cli("--format", "v1", str(tmp_path / "missing.json")) == 1
     assert f"input {tmp_path / 'missing.json'} does not exist" in capsys.readouterr().err
+
+
+def test_v1_files_given_as_twarc2_are_rejected_and_the_summary_says_use_format_v1(
+    cli, shared_data, tmp_path, capsys
+):
+    examples = shared_data / "x_api_v1_1" / "original_format_examples.json"
+    sample = shared_data / "x_api_v1_1" / "broken_and_unsupported_payloads" / "public_api_sample.json"
+
+    assert cli("--format", "twarc2", str(examples), str(sample)) == 1
+
+    out = capsys.readouterr().out
+    assert (
+        "original_format_examples.json: 25 row(s) read, 0 tweet(s) written in 0 page(s), 25 rejected" in out
+    )
+    assert "public_api_sample.json: 20 row(s) read, 0 tweet(s) written in 0 page(s), 20 rejected" in out
+    assert out.count("; X API v1.1 tweets, not v2: import them with --format v1") == 2
+    assert not list((tmp_path / "var" / "raw").glob("*.jsonl.gz")), "nothing of them reaches a page"

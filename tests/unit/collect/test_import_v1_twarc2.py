@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from tests.raw_pages import read_pages
-from tweets_etl.collect.importers import ImportOptions, run_import
+from tweets_etl.collect.importers import ImportOptions, ImportSummary, run_import, summary_lines
 from tweets_etl.collect.importers.twarc2 import unflatten
 
 
@@ -234,3 +234,22 @@ def test_twarc2_lines_that_are_not_pages_are_rejected(tmp_path):
     assert dict(stats.rejected) == {"not_a_page": 2}
     assert stats.blank_lines == 1 and [p["data"] for p in pages] == [[{"id": "5", "text": "ok"}]]
     assert pages[0]["__twarc"]["url"].startswith("file://")
+
+
+def test_v1_tweets_given_as_twarc2_are_rejected_with_what_to_do(tmp_path):
+    v2_tweet = {"id": "7", "text": "a v2 tweet", "author_id": "1"}
+    trimmed_v1 = {"id": 8, "text": "v1 without id_str or user", "favorite_count": 0}
+    page = {"data": [v2_tweet, V1_RETWEET], "meta": {"result_count": 2}}
+    lines = [V1_RETWEET, trimmed_v1, page, {"data": [V1_RETWEET]}, v2_tweet]
+    stats, pages = run(tmp_path, "twarc2", "".join(json.dumps(line) + "\n" for line in lines))
+
+    assert dict(stats.rejected) == {"v1_tweet": 4}
+    assert stats.samples["v1_tweet"] == ["line 1", "line 2", "line 3 tweet 2", "line 4 tweet 1"]
+    # The page keeps its v2 tweet; the page left with none is not written (its reject accounts for it).
+    assert [p["data"] for p in pages] == [[v2_tweet], [v2_tweet]]
+    assert stats.warnings["pages_with_every_tweet_rejected_not_written"] == 1
+    (hint,) = [line for line in summary_lines(ImportSummary(files=[stats]), tmp_path) if "v1_tweet:" in line]
+    assert hint == (
+        "  rejected v1_tweet: 4 (e.g. line 1, line 2, line 3 tweet 2, line 4 tweet 1); "
+        "X API v1.1 tweets, not v2: import them with --format v1"
+    )

@@ -30,6 +30,8 @@ _EXTENSIONS = {
     "v1": (".jsonl", ".json", ".js", ".jsonl.gz", ".json.gz"),
     "csv": (".csv", ".csv.gz", ".tsv"),
 }
+# What to do about a reject that means the whole input was given with the wrong option.
+_REASON_HINTS = {"v1_tweet": "X API v1.1 tweets, not v2: import them with --format v1"}
 
 
 @dataclass
@@ -200,7 +202,8 @@ def summary_lines(summary: ImportSummary, out_dir: Path) -> List[str]:
             line += f", {stats.synthetic_ids} synthetic id(s)"
         lines.append(line)
         for reason, count in stats.rejected.most_common():
-            lines.append(f"  rejected {reason}: {count} (e.g. {', '.join(stats.samples.get(reason, []))})")
+            line = f"  rejected {reason}: {count} (e.g. {', '.join(stats.samples.get(reason, []))})"
+            lines.append(f"{line}; {_REASON_HINTS[reason]}" if reason in _REASON_HINTS else line)
         for warning, count in stats.warnings.most_common():
             lines.append(f"  note {warning}: {count}")
     files = sum(len(stats.files) for stats in summary.files)

@@ -11,6 +11,12 @@ tweets merged into ``referenced_tweets``, ``attachments.media``/``poll``, ``__tw
 are turned back into v2 tweets plus ``includes`` and regrouped into pages of up to 100 tweets that
 share a provenance stamp.
 
+X API v1.1 tweets (``twarc`` 1 output, old datasets) also have ``id`` and ``text``, but their fields are
+not v2's: loaded as v2 they would lose their author, hashtags and metrics, and a numeric id that a
+JavaScript exporter rounded would load as a second copy of its tweet. A tweet with any key that v1.1 sends and v2 never does (``id_str``, a
+``user`` object, ``favorite_count``, ``full_text``, ``extended_tweet``) is rejected as ``v1_tweet``,
+whether it is a line of its own or in a page's ``data``; the summary says to use ``--format v1``.
+
 Lines are read by ``common.read_json_lines``: a line that is not UTF-8 is rejected on its own, and a
 damaged .gz keeps the lines before the damage and rejects the rest as ``unreadable_file``.
 """
@@ -28,6 +34,9 @@ from tweets_etl.rawfiles import PROVENANCE_KEY
 _PAGE_KEYS = ("data", "includes", "meta", "errors")
 _MENTION_KEYS = {"start", "end", "username", "id"}
 _GEO_KEYS = {"place_id", "coordinates"}
+# Keys of a v1.1 tweet that no v2 tweet has (v2 has author_id, public_metrics and note_tweet instead):
+# every v1.1 tweet from the API has id_str and user; the others catch exports trimmed of those two.
+_V1_ONLY_KEYS = ("id_str", "favorite_count", "full_text", "extended_tweet")
 Includes = Dict[str, List[Dict[str, Any]]]
 
 
@@ -49,9 +58,13 @@ def iter_pages(
             continue
         if not isinstance(obj, dict):
             stats.reject("not_a_page", where, line)
+        elif is_v1_tweet(obj):
+            stats.reject("v1_tweet", where, line)
         elif any(key in obj for key in _PAGE_KEYS):
             yield from builder.flush()
-            yield _as_page(obj, stats, stamp)
+            page = _as_page(obj, stats, stamp, where)
+            if page is not None:
+                yield page
         elif "id" in obj and ("text" in obj or "author" in obj or PROVENANCE_KEY in obj):
             original = obj.get(PROVENANCE_KEY) if isinstance(obj.get(PROVENANCE_KEY), dict) else None
             key = json.dumps(original, sort_keys=True)
@@ -67,11 +80,34 @@ def iter_pages(
     yield from builder.flush()
 
 
-def _as_page(obj: Dict[str, Any], stats: ImportStats, stamp: Callable[..., Dict[str, Any]]) -> Dict[str, Any]:
+def is_v1_tweet(obj: Any) -> bool:
+    """A v1.1 tweet, which this importer must not take for a v2 one (see the module docstring)."""
+    return isinstance(obj, dict) and (
+        any(key in obj for key in _V1_ONLY_KEYS) or isinstance(obj.get("user"), dict)
+    )
+
+
+def _as_page(
+    obj: Dict[str, Any], stats: ImportStats, stamp: Callable[..., Dict[str, Any]], where: str
+) -> Optional[Dict[str, Any]]:
+    """The page to write, or None when every tweet it had was rejected (those rejects account for it)."""
     page = dict(obj)
     if isinstance(page.get("data"), dict):
         page["data"] = [page["data"]]
         stats.warnings["stream_lines_made_pages"] += 1
+    if isinstance(page.get("data"), list) and page["data"]:
+        kept = []
+        for index, tweet in enumerate(page["data"], start=1):
+            reason = _page_tweet_reason(tweet)
+            if reason:
+                stats.reject(reason, f"{where} tweet {index}", tweet)
+            else:
+                kept.append(tweet)
+        if not kept:
+            # Written, it would only come back from the pipeline as one more reject (empty_page).
+            stats.warnings["pages_with_every_tweet_rejected_not_written"] += 1
+            return None
+        page["data"] = kept
     for tweet in page.get("data") or []:
         if not (isinstance(tweet, dict) and isinstance(tweet.get("id"), str) and tweet["id"].isdigit()):
             # Left as it is: the pipeline quarantines such a tweet with its reason.
@@ -79,6 +115,13 @@ def _as_page(obj: Dict[str, Any], stats: ImportStats, stamp: Callable[..., Dict[
     original = page.pop(PROVENANCE_KEY, None)
     page[PROVENANCE_KEY] = stamp(original if isinstance(original, dict) else None)
     return page
+
+
+def _page_tweet_reason(tweet: Any) -> Optional[str]:
+    """Why a tweet in a page's ``data`` is rejected here, or None to keep it."""
+    if is_v1_tweet(tweet):
+        return "v1_tweet"
+    return None
 
 
 def unflatten(flat: Dict[str, Any]) -> Tuple[Dict[str, Any], Includes]:
