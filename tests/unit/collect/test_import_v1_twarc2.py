@@ -253,3 +253,24 @@ def test_v1_tweets_given_as_twarc2_are_rejected_with_what_to_do(tmp_path):
         "  rejected v1_tweet: 4 (e.g. line 1, line 2, line 3 tweet 2, line 4 tweet 1); "
         "X API v1.1 tweets, not v2: import them with --format v1"
     )
+
+
+def test_twarc2_integer_ids_become_strings_up_to_2_53_and_are_rejected_above(tmp_path):
+    safe, unsafe = 2**53 - 1, 872836479608733700  # the second: a JavaScript-rounded ...696
+    page = {"data": [{"id": safe, "text": "a"}, {"id": unsafe, "text": "b"}, {"id": "9", "text": "c"}]}
+    lines = [
+        page,
+        {"data": [{"id": 2**53, "text": "d"}]},
+        {"id": unsafe, "text": "flattened"},
+        {"id": 12, "text": "flattened", "author": {"id": "1", "username": "u"}},
+    ]
+    stats, pages = run(tmp_path, "twarc2", "".join(json.dumps(line) + "\n" for line in lines))
+
+    assert dict(stats.rejected) == {"id_unsafe_integer": 3}
+    assert stats.samples["id_unsafe_integer"] == ["line 1 tweet 2", "line 2 tweet 1", "line 3"]
+    assert [[t["id"] for t in p["data"]] for p in pages] == [[str(safe), "9"], ["12"]]
+    assert stats.warnings["integer_ids_made_strings"] == 2
+    assert stats.warnings["pages_with_every_tweet_rejected_not_written"] == 1
+    assert "tweets_without_a_string_id" not in stats.warnings
+    # Every tweet is written or rejected: of the 6 tweets on 4 lines, 3 are written and 3 rejected.
+    assert (stats.rows_read, stats.tweets_written, stats.rejected_total) == (4, 3, 3)

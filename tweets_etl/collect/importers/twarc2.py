@@ -16,6 +16,9 @@ not v2's: loaded as v2 they would lose their author, hashtags and metrics, and a
 JavaScript exporter rounded would load as a second copy of its tweet. A tweet with any key that v1.1 sends and v2 never does (``id_str``, a
 ``user`` object, ``favorite_count``, ``full_text``, ``extended_tweet``) is rejected as ``v1_tweet``,
 whether it is a line of its own or in a page's ``data``; the summary says to use ``--format v1``.
+The API sends every id as a string; a tweet whose ``id`` is a JSON number gets its decimal string up to
+2**53 - 1 and is rejected above it as ``id_unsafe_integer``, the v1 importer's rule. A page is written
+with the tweets it has left, and not at all when it has none left.
 
 Lines are read by ``common.read_json_lines``: a line that is not UTF-8 is rejected on its own, and a
 damaged .gz keeps the lines before the damage and rejects the rest as ``unreadable_file``.
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from tweets_etl.collect.importers.common import ImportStats, PageBuilder, read_json_lines
+from tweets_etl.collect.importers.v1 import MAX_SAFE_INTEGER
 from tweets_etl.rawfiles import PROVENANCE_KEY
 
 _PAGE_KEYS = ("data", "includes", "meta", "errors")
@@ -66,6 +70,10 @@ def iter_pages(
             if page is not None:
                 yield page
         elif "id" in obj and ("text" in obj or "author" in obj or PROVENANCE_KEY in obj):
+            reason = _integer_id(obj, stats)
+            if reason:
+                stats.reject(reason, where, line)
+                continue
             original = obj.get(PROVENANCE_KEY) if isinstance(obj.get(PROVENANCE_KEY), dict) else None
             key = json.dumps(original, sort_keys=True)
             if key != group_key:
@@ -98,7 +106,7 @@ def _as_page(
     if isinstance(page.get("data"), list) and page["data"]:
         kept = []
         for index, tweet in enumerate(page["data"], start=1):
-            reason = _page_tweet_reason(tweet)
+            reason = _page_tweet_reason(tweet, stats)
             if reason:
                 stats.reject(reason, f"{where} tweet {index}", tweet)
             else:
@@ -110,17 +118,37 @@ def _as_page(
         page["data"] = kept
     for tweet in page.get("data") or []:
         if not (isinstance(tweet, dict) and isinstance(tweet.get("id"), str) and tweet["id"].isdigit()):
-            # Left as it is: the pipeline quarantines such a tweet with its reason.
+            # Left as it is: the pipeline quarantines a missing id (missing_id) and one that is not a
+            # decimal integer, e.g. a float or a negative number (invalid_id). Integer ids are dealt with
+            # in _integer_id, since Spark reads a JSON number into the string id as its digits.
             stats.warnings["tweets_without_a_string_id"] += 1
     original = page.pop(PROVENANCE_KEY, None)
     page[PROVENANCE_KEY] = stamp(original if isinstance(original, dict) else None)
     return page
 
 
-def _page_tweet_reason(tweet: Any) -> Optional[str]:
-    """Why a tweet in a page's ``data`` is rejected here, or None to keep it."""
+def _page_tweet_reason(tweet: Any, stats: ImportStats) -> Optional[str]:
+    """Why a tweet in a page's ``data`` is rejected here, or None to keep it (its id made a string)."""
     if is_v1_tweet(tweet):
         return "v1_tweet"
+    return _integer_id(tweet, stats)
+
+
+def _integer_id(tweet: Any, stats: ImportStats) -> Optional[str]:
+    """A tweet's JSON-number id made its decimal string in place, or ``id_unsafe_integer`` to reject it.
+
+    The API always sends ids as strings; a number was written by some other tool. The pipeline would
+    take its digits as they are, so the v1 importer's rule applies: exact only up to 2**53 - 1.
+    """
+    value = tweet.get("id") if isinstance(tweet, dict) else None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        return None
+    if value > MAX_SAFE_INTEGER:
+        # A JavaScript exporter may have rounded it to a neighbour (872836479608733700 for ...696): the
+        # same tweet would load twice, or two tweets as one, and nothing here tells which ids are exact.
+        return "id_unsafe_integer"
+    tweet["id"] = str(value)
+    stats.warnings["integer_ids_made_strings"] += 1
     return None
 
 
