@@ -293,3 +293,16 @@ def test_v1_files_given_as_twarc2_are_rejected_and_the_summary_says_use_format_v
     assert "public_api_sample.json: 20 row(s) read, 0 tweet(s) written in 0 page(s), 20 rejected" in out
     assert out.count("; X API v1.1 tweets, not v2: import them with --format v1") == 2
     assert not list((tmp_path / "var" / "raw").glob("*.jsonl.gz")), "nothing of them reaches a page"
+
+
+def test_a_folder_import_names_the_subfolder_and_the_other_file_it_skipped(cli, shared_data, capsys):
+    folder = shared_data / "x_api_v1_1"
+
+    assert cli("--format", "v1", str(folder)) == 0
+
+    out = capsys.readouterr().out
+    assert (
+        f"note: {folder}: skipped 1 subfolder (broken_and_unsupported_payloads/) and 1 file of another kind "
+        "(UPSTREAM_LICENSE); name them to import them"
+    ) in out
+    assert "total: 25 row(s) read, 25 tweet(s) written" in out

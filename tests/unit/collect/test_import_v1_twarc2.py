@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List
 
+import pytest
+
 from tests.raw_pages import read_pages
+from tweets_etl.collect.errors import ImportInputError
 from tweets_etl.collect.importers import ImportOptions, ImportSummary, run_import, summary_lines
 from tweets_etl.collect.importers.twarc2 import unflatten
 
@@ -274,3 +277,35 @@ def test_twarc2_integer_ids_become_strings_up_to_2_53_and_are_rejected_above(tmp
     assert "tweets_without_a_string_id" not in stats.warnings
     # Every tweet is written or rejected: of the 6 tweets on 4 lines, 3 are written and 3 rejected.
     assert (stats.rows_read, stats.tweets_written, stats.rejected_total) == (4, 3, 3)
+
+
+def test_a_folder_is_not_searched_below_and_the_summary_names_what_it_skipped(tmp_path):
+    folder = tmp_path / "exports"
+    (folder / "older" / "deeper").mkdir(parents=True)
+    (folder / "older" / "b.jsonl").write_text('{"data": [{"id": "2", "text": "b"}]}\n')
+    (folder / "a.jsonl").write_text('{"data": [{"id": "1", "text": "a"}]}\n')
+    (folder / "LICENSE").write_text("MIT\n")
+    (folder / ".DS_Store").write_text("")
+
+    summary = run_import(
+        [str(folder)], ImportOptions(format="twarc2"), out_dir=tmp_path / "raw", rejects_dir=tmp_path / "rej"
+    )
+
+    assert [stats.source for stats in summary.files] == ["a.jsonl"]
+    note = (
+        f"{folder}: skipped 1 subfolder (older/) and 1 file of another kind (LICENSE); "
+        "name them to import them"
+    )
+    assert summary.notes == [note]
+    assert f"note: {note}" in summary_lines(summary, tmp_path / "raw")
+
+
+def test_a_folder_with_nothing_to_import_names_its_subfolders_in_the_error(tmp_path):
+    (tmp_path / "in" / "2023").mkdir(parents=True)
+    (tmp_path / "in" / "2024").mkdir()
+    with pytest.raises(
+        ImportInputError, match=r"it has 2 subfolders \(2023/, 2024/\) \(folders are not searched\)"
+    ):
+        run_import(
+            [str(tmp_path / "in")], ImportOptions(format="v1"), out_dir=tmp_path / "raw", rejects_dir=tmp_path
+        )

@@ -47,6 +47,8 @@ class ImportOptions:
 class ImportSummary:
     files: List[ImportStats] = field(default_factory=list)
     rejects_file: Optional[Path] = None
+    # Said once per input folder: what it holds that was not imported (subfolders, other files).
+    notes: List[str] = field(default_factory=list)
 
     @property
     def tweets_written(self) -> int:
@@ -61,23 +63,52 @@ class ImportSummary:
         return [stats for stats in self.files if stats.failed]
 
 
-def expand_inputs(inputs: Iterable[str], fmt: str) -> List[Path]:
-    """Files as given, and the matching files inside folders given; a missing path is an error."""
+def expand_inputs(inputs: Iterable[str], fmt: str, notes: Optional[List[str]] = None) -> List[Path]:
+    """Files as given, and the matching files inside folders given; a missing path is an error.
+
+    Folders are not searched below their own level; what a folder holds that is not imported is named
+    in ``notes`` (one line per folder), so nothing is left out without the summary saying so.
+    """
     found: List[Path] = []
     for name in inputs:
         path = Path(name).expanduser()
         if path.is_dir():
-            matches = sorted(
-                p for p in path.iterdir() if p.is_file() and p.name.lower().endswith(_EXTENSIONS[fmt])
-            )
+            matches, folders, others = [], [], []
+            for entry in sorted(path.iterdir()):
+                if entry.name.startswith("."):
+                    continue  # hidden entries (.DS_Store, .git) are not exports anyone meant to give
+                if entry.is_dir():
+                    folders.append(f"{entry.name}/")
+                elif entry.is_file() and entry.name.lower().endswith(_EXTENSIONS[fmt]):
+                    matches.append(entry)
+                else:
+                    others.append(entry.name)
             if not matches:
-                raise ImportInputError(f"{path} holds no {fmt} files ({', '.join(_EXTENSIONS[fmt])})")
+                inside = f"; it has {_skipped(folders, others)} (folders are not searched)" if folders else ""
+                raise ImportInputError(f"{path} holds no {fmt} files ({', '.join(_EXTENSIONS[fmt])}){inside}")
+            if (folders or others) and notes is not None:
+                notes.append(f"{name}: skipped {_skipped(folders, others)}; name them to import them")
             found.extend(matches)
         elif path.is_file():
             found.append(path)
         else:
             raise ImportInputError(f"input {name} does not exist")
     return found
+
+
+def _skipped(folders: List[str], others: List[str]) -> str:
+    """E.g. ``1 subfolder (raw/) and 2 files of another kind (LICENSE, notes.txt)``."""
+
+    def listed(names: List[str]) -> str:
+        more = f", ... ({len(names) - 5} more)" if len(names) > 5 else ""
+        return ", ".join(names[:5]) + more
+
+    parts = []
+    if folders:
+        parts.append(f"{len(folders)} subfolder{'s' if len(folders) > 1 else ''} ({listed(folders)})")
+    if others:
+        parts.append(f"{len(others)} file{'s' if len(others) > 1 else ''} of another kind ({listed(others)})")
+    return " and ".join(parts)
 
 
 def run_import(
@@ -88,8 +119,8 @@ def run_import(
     mapping = csv_import.resolve_mapping(options.preset, options.columns) if options.format == "csv" else None
     if options.format != "csv" and (options.preset or options.columns):
         raise ImportOptionError("--preset and --columns apply only to --format csv")
-    paths = expand_inputs(inputs, options.format)
     summary = ImportSummary()
+    paths = expand_inputs(inputs, options.format, summary.notes)
     run_token = uuid.uuid4().hex[:8]
     with _RejectLog(rejects_dir) as rejects:
         for path in paths:
@@ -206,6 +237,7 @@ def summary_lines(summary: ImportSummary, out_dir: Path) -> List[str]:
             lines.append(f"{line}; {_REASON_HINTS[reason]}" if reason in _REASON_HINTS else line)
         for warning, count in stats.warnings.most_common():
             lines.append(f"  note {warning}: {count}")
+    lines.extend(f"note: {note}" for note in summary.notes)
     files = sum(len(stats.files) for stats in summary.files)
     lines.append(
         f"total: {summary.rows_read} row(s) read, {summary.tweets_written} tweet(s) written to {files} raw file(s) "
