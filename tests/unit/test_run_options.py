@@ -119,3 +119,27 @@ def test_unshipped_collected_files_stop_the_run_instead_of_the_sample(tmp_path):
     assert f"tweets-etl run --input {raw}" in str(error.value)
     assert not config.var_subdir("sample").exists()
     assert choose_inputs(config, [], force_sample=True) == [str(config.var_subdir("sample"))]
+
+
+def test_once_landing_was_loaded_an_empty_landing_means_nothing_new_not_the_sample(tmp_path):
+    config = inputs_config(tmp_path)
+    deliver(config.var_subdir("loaded") / "b0123456789abcdef", "2024-05-01/tweets-1.jsonl.gz")
+
+    assert choose_inputs(config, [], force_sample=False) == []
+    assert not config.var_subdir("sample").exists()
+    assert choose_inputs(config, [], force_sample=True) == [str(config.var_subdir("sample"))]
+
+
+def test_a_loaded_batch_moves_with_its_manifests_and_leaves_later_arrivals(tmp_path):
+    from tweets_etl.landing import move_loaded
+
+    landing, loaded = tmp_path / "landing", tmp_path / "loaded" / "b1"
+    batch = [deliver(landing, "a.jsonl.gz"), deliver(landing, "2024-05-01/b.jsonl.gz")]
+    deliver(landing, "a.jsonl.gz.manifest.json")
+    later = deliver(landing, "c.jsonl.gz")
+
+    move_loaded([str(path) for path in batch], landing, loaded)
+
+    moved = sorted(str(path.relative_to(loaded)) for path in loaded.rglob("*") if path.is_file())
+    assert moved == ["2024-05-01/b.jsonl.gz", "a.jsonl.gz", "a.jsonl.gz.manifest.json"]
+    assert [path for path in landing.rglob("*") if path.is_file()] == [later]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
-from pathlib import Path
 from typing import Optional
 
 from tweets_etl.config import PIPELINE_STAGES, Config
 from tweets_etl.errors import ConfigError
+from tweets_etl.landing import holds_files, move_loaded
 
 ORDER = 10
 log = logging.getLogger("tweets_etl.run")
@@ -60,16 +59,17 @@ def parse_stages(text: str) -> list:
 
 def choose_inputs(config: Config, explicit: list, force_sample: bool) -> list:
     """Explicit inputs; else configured ones; else raw files in landing; else, unless collected or
-    imported files wait unshipped in VAR_DIR/raw, the sample."""
+    imported files wait unshipped in VAR_DIR/raw, or landing's files were all loaded already (then
+    nothing: an empty list), the sample."""
     from tweets_etl.commands.sample import ensure_sample
 
     if explicit and not force_sample:
         return explicit
     landing = config.var_subdir("landing")
-    if not force_sample and (config.pipeline.inputs or _holds_files(landing)):
+    if not force_sample and (config.pipeline.inputs or holds_files(landing)):
         return list(config.pipeline.inputs) or [str(landing)]
     raw = config.var_subdir("raw")
-    if not force_sample and _holds_files(raw):
+    if not force_sample and holds_files(raw):
         # Collected or imported tweets wait in raw until shipped: loading the made-up sample in their
         # place would put fake tweets in the user's warehouse while the real ones sit beside it.
         raise ConfigError(
@@ -77,23 +77,15 @@ def choose_inputs(config: Config, explicit: list, force_sample: bool) -> list:
             f"(`tweets-etl ship`, a local move by default) or load them where they are "
             f"(`tweets-etl run --input {raw}`); `--sample` loads the bundled sample instead"
         )
+    if not force_sample and holds_files(config.var_subdir("loaded")):
+        return []  # real tweets were loaded from landing before: the sample must not join them
     sample_dir = ensure_sample(config)
     log.info("no input given: using the bundled sample in %s", sample_dir)
     return [str(sample_dir)]
 
 
-def _holds_files(folder: Path) -> bool:
-    """Whether anything was delivered into ``folder``, at any depth: the pipeline reads its subfolders
-    too, so files there must not be passed over for the sample. Hidden or _-prefixed files and folders
-    (uploads in flight) are skipped, as find_raw_files skips them."""
-    for _, folders, files in os.walk(folder):
-        folders[:] = [name for name in folders if not name.startswith((".", "_"))]
-        if any(not name.startswith((".", "_")) for name in files):
-            return True
-    return False
-
-
 def handle(args, config: Config) -> int:
+    from tweets_etl.io.raw import find_raw_files
     from tweets_etl.io.warehouse import Warehouse
     from tweets_etl.pipeline import run_pipeline
     from tweets_etl.spark import build_spark
@@ -101,13 +93,26 @@ def handle(args, config: Config) -> int:
 
     stages = stages_to_run(args.stages, config)
     inputs = choose_inputs(config, args.input, args.sample)
+    landing, loaded = config.var_subdir("landing"), config.var_subdir("loaded")
+    if not inputs:
+        print(
+            f"nothing new in {landing}: every file delivered there is loaded (they are in {loaded}).\n"
+            f"`tweets-etl run --input {loaded}/<batch id>` runs a batch again; `--sample` loads the sample."
+        )
+        return 0
     spark = build_spark(config)
     try:
+        from_landing = inputs == [str(landing)]
+        if from_landing:  # exactly these files make the batch, and move once it is loaded
+            inputs = [file.path for file in find_raw_files(inputs, spark)]
         result = run_pipeline(
             spark, config, inputs=inputs, stages=stages, on_stage=lambda name: log.info("stage %s ...", name)
         )
         warehouse = Warehouse(spark, config.warehouse.database, config.warehouse.table_format)
         print("\n".join(run_summary(result, warehouse)))
+        if from_landing and result.status == "succeeded" and _completes_batch(result.stages, config):
+            moved_to = move_loaded(inputs, landing, loaded / result.batch_id)
+            print(f"  loaded files moved to {moved_to} (`--input` that folder runs this batch again)")
         print(
             f'\nQuery it:  tweets-etl sql "SELECT * FROM {config.warehouse.database}.fct_tweets LIMIT 10"'
             f"  (or `make serve` and connect a BI tool to port {config.serve.port})",
@@ -116,3 +121,10 @@ def handle(args, config: Config) -> int:
     finally:
         spark.stop()
     return 0
+
+
+def _completes_batch(stages_run: list, config: Config) -> bool:
+    """Whether this run reached the batch's last stage (check, unless pipeline.stages ends sooner): a
+    batch loaded in steps (ingest now, the rest later) stays in landing until then."""
+    last = max(config.pipeline.stages, key=PIPELINE_STAGES.index)
+    return bool(stages_run) and stages_run[-1] == last
