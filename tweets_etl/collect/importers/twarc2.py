@@ -17,6 +17,7 @@ JavaScript exporter rounded would load as a second copy of its tweet. A tweet wi
 sends and v2 never does (``id_str``, a ``user`` object, ``favorite_count``, ``full_text``,
 ``extended_tweet``) is rejected as ``v1_tweet``, whether it is a line of its own or in a page's
 ``data``; the summary says to use ``--format v1``.
+
 The API sends every id as a string; a tweet whose ``id`` is a JSON number gets its decimal string up to
 2**53 - 1 and is rejected above it as ``id_unsafe_integer``, the v1 importer's rule. A page is written
 with the tweets it has left, and not at all when it has none left.
