@@ -2,14 +2,19 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
+## PYTHON  the Python that makes .venv (3.9 to 3.12; default python3)
 PYTHON ?= python3
+## VENV  the virtual environment the targets use (default .venv)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 CLI := $(VENV)/bin/tweets-etl
+## ENV  the config: conf/ENV.yaml (local, cloudera, standalone; default local)
 ENV ?= local
 # All runtime data: VAR_DIR=DIR, else $TWEETS_ETL_VAR_DIR (as tweets-etl reads it), else var.
+## VAR_DIR  all runtime data (default $TWEETS_ETL_VAR_DIR, else var)
 VAR_DIR ?= $(or $(TWEETS_ETL_VAR_DIR),var)
 VAR_DIR := $(VAR_DIR)
+## PYTEST_ARGS  extra pytest arguments for test, test-unit and cluster-test, e.g. '-k ship -x'
 PYTEST_ARGS ?=
 STAMP := $(VENV)/.installed
 
@@ -25,9 +30,13 @@ help: ## Show this help
 	@echo "Start here:  make run   (whole pipeline on bundled sample data)"
 	@echo "             make test  (lint + the full test suite)"
 	@echo
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo
-	@echo "Variables: ENV=$(ENV) VAR_DIR=$(VAR_DIR) PYTHON=$(PYTHON) PYTEST_ARGS='...'"
+	@# Targets are the lines `name: ... ## what`; variables are documented by a `## NAME  what` line.
+	@# Colour only on a terminal, and never with NO_COLOR set (https://no-color.org).
+	@if [ -t 1 ] && [ -z "$${NO_COLOR:-}" ]; then on=$$'\033[36m' off=$$'\033[0m'; else on= off=; fi; \
+	awk -v on="$$on" -v off="$$off" ' \
+	  /^[a-zA-Z_-]+:.*## / { split($$0, part, ":.*## "); printf "  %s%-14s%s %s\n", on, part[1], off, part[2] } \
+	  /^## [A-Z_]+  / { name = $$2; sub(/^## [A-Z_]+  /, ""); vars[++n] = sprintf("  %s%-14s%s %s", on, name, off, $$0) } \
+	  END { print "\nVariables (make NAME=value TARGET):"; for (i = 1; i <= n; i++) print vars[i] }' $(MAKEFILE_LIST)
 
 $(STAMP): setup.py
 	@$(PYTHON) -c 'import sys; sys.exit(not (3, 9) <= sys.version_info[:2] <= (3, 12))' || { \

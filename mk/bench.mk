@@ -1,5 +1,7 @@
 # Benchmarks: measure, never assert (tests assert behaviour).
+## BENCH_TWEETS  tweets the benchmark generates (default 1000000)
 BENCH_TWEETS ?= 1000000
+## BENCH_REPEAT  pipeline repetitions for the headline median (default 3)
 BENCH_REPEAT ?= 3
 
 .PHONY: bench

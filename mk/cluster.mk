@@ -1,22 +1,40 @@
 # Cluster targets: package the job for spark-submit, submit it, deploy the Oozie app, run a landed day.
-# See README "Running on Cloudera". Every variable below can be set on the command line; HDFS_CMD is
-# Hadoop's FsShell as scripts/land_to_hdfs.sh takes it ("hdfs dfs", "sudo -u etl hdfs dfs").
+# See README "Running on Cloudera". Every variable below can be set on the command line; `make help`
+# lists each with what it does.
 
+## DIST  where package builds and submit reads (default dist)
 DIST ?= dist
+## JOB  submit: pipeline (default), ingest, stage, enrich, model, check or views
 JOB ?= pipeline
+## JOB_ARGS  submit: the job's options, as tweets-etl run takes them, e.g. '--input hdfs:///...'
 JOB_ARGS ?=
+## SCRIPT  submit: this entry point instead of DIST/jobs/JOB.py
 SCRIPT ?=
+## DRY_RUN  submit: 1 prints the spark-submit command and runs nothing
 DRY_RUN ?=
+## PACKAGE_PYTHON  package: the nodes' Python, to build the executors' environment with
 PACKAGE_PYTHON ?= $(PYTHON)
+## PYTHON_PREFIX  package: where the nodes have that Python, e.g. /usr
 PYTHON_PREFIX ?=
+## FORCE  package: 1 rebuilds the executors' environment even when it is up to date
+FORCE ?=
+## DEPLOY_MODE  submit: client or cluster, over the config's
 DEPLOY_MODE ?=
+## QUEUE  submit: the YARN queue, over the config's
 QUEUE ?=
+## PRINCIPAL  submit: the Kerberos principal, over the config's
 PRINCIPAL ?=
+## KEYTAB  submit: the Kerberos keytab, over the config's
 KEYTAB ?=
+## HDFS_CMD  daily, oozie-deploy: Hadoop's FsShell (default 'hdfs dfs'; e.g. 'sudo -u etl hdfs dfs')
 HDFS_CMD ?= hdfs dfs
+## OOZIE_APP_DIR  oozie-deploy: the app's HDFS folder (default /user/$USER/apps/tweets-etl)
 OOZIE_APP_DIR ?= /user/$(USER)/apps/tweets-etl
+## LANDING_DIR  daily: the edge node's local landing folder (default /data/landing/tweets)
 LANDING_DIR ?= /data/landing/tweets
+## HDFS_RAW_DIR  daily: the HDFS raw folder that gets landed_date=DAY (default /data/tweets_etl/raw)
 HDFS_RAW_DIR ?= /data/tweets_etl/raw
+## DAY  daily: the day to land and run, YYYY-MM-DD (default today, UTC)
 DAY ?= $(shell date -u +%F)
 
 # The ops tools need pyyaml and venv-pack from the dev venv. A fresh clone gets it first (order-only:
@@ -30,7 +48,7 @@ SUBMIT_FLAGS = --env $(ENV) --job $(JOB) --dist $(DIST) $(if $(SCRIPT),--script 
 .PHONY: package
 package: | $(STAMP) ## Build dist/: tweets_etl.zip, jobs/, executor-env.tar.gz (PACKAGE_PYTHON=the nodes' Python)
 	$(OPS).package --dist $(DIST) --python $(PACKAGE_PYTHON) \
-		$(if $(PYTHON_PREFIX),--python-prefix $(PYTHON_PREFIX)) $(if $(FORCE),--force)
+		$(if $(PYTHON_PREFIX),--python-prefix $(PYTHON_PREFIX)) $(if $(filter-out 0,$(FORCE)),--force)
 
 .PHONY: submit
 submit: | $(STAMP) ## spark-submit JOB=pipeline|ingest|stage|enrich|model|check|views with ENV's cluster config (DRY_RUN=1)

@@ -1,6 +1,8 @@
 # Seeing the data: the HTML dashboard, the HiveServer2 endpoint for BI tools, the exploration notebook.
 # See README "See it" and "BI tools". PORT and HOST default to serve.port / serve.host from the config.
+## PORT  serve: the port (default serve.port: 10000)
 PORT ?=
+## HOST  serve: the address (default serve.host: 127.0.0.1)
 HOST ?=
 NOTEBOOK_DIR = $(VAR_DIR)/notebooks
 

@@ -41,3 +41,20 @@ def test_var_dir_on_the_command_line_wins_and_var_is_the_default(tmp_path):
 
     assert given == f"VAR_DIR={tmp_path} exported={tmp_path}\n"
     assert default == f"VAR_DIR=var exported={REPO / 'var'}\n"
+
+
+def test_help_documents_every_variable_a_user_can_set_and_writes_no_colour_codes_into_a_pipe():
+    makefiles = [REPO / "Makefile", *sorted((REPO / "mk").glob("*.mk"))]
+    settable = [
+        line.split(" ?=")[0] for path in makefiles for line in path.read_text().splitlines() if " ?=" in line
+    ]
+
+    shown = make("help", environ={})
+
+    assert "\033[" not in shown
+    variables = shown.split("Variables (make NAME=value TARGET):\n")[1].splitlines()
+    described = {line.split()[0]: line.split(None, 1)[1] for line in variables if line.strip()}
+    assert set(settable) <= set(described), "a `?=` variable has no `## NAME  what` line"
+    assert all(text and not text.startswith("?=") for text in described.values())
+    for target in ("run", "test", "submit", "daily", "bench"):
+        assert any(line.split()[:1] == [target] for line in shown.splitlines())
