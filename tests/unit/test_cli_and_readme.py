@@ -40,6 +40,13 @@ def test_readme_mentions_only_real_commands_and_targets():
     assert documented <= targets, documented - targets
 
 
+def test_readme_links_to_files_that_exist():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    local = [link for link in re.findall(r"\]\(([^)#\s]+)", readme) if "://" not in link]
+    assert local, "the README links to no file of the repo"
+    assert [link for link in local if not (REPO / link).exists()] == []
+
+
 def test_help_is_instant_and_needs_no_spark():
     code = (
         "import sys; from tweets_etl.cli import build_parser; build_parser(); print('pyspark' in sys.modules)"
