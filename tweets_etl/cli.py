@@ -12,7 +12,7 @@ from typing import List, Optional, Sequence
 
 from tweets_etl import __version__
 from tweets_etl.config import load_config
-from tweets_etl.errors import TweetsEtlError
+from tweets_etl.errors import TweetsEtlError, describe
 from tweets_etl.logs import redact, setup_logging
 
 # Each module in tweets_etl.commands registers one sub-command and says where it sorts in --help
@@ -120,17 +120,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         logging.getLogger("tweets_etl").debug("unexpected failure", exc_info=True)
         print(
             redact(
-                f"tweets-etl {args.command}: unexpected error: {type(error).__name__}: {_first_line(error)} "
+                f"tweets-etl {args.command}: unexpected error: {describe(error, limit=300)} "
                 "(run again with -v for the full trace)"
             ),
             file=sys.stderr,
         )
         return 1
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:300] if text else ""
 
 
 if __name__ == "__main__":

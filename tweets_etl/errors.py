@@ -21,3 +21,22 @@ class InputError(TweetsEtlError):
 
 class QualityGateError(TweetsEtlError):
     """Reconciliation or a data-quality gate failed; the run is marked failed in etl_runs."""
+
+
+def first_line(error: object, limit: int = 300) -> str:
+    """The first non-blank line of ``error``'s text, stripped and cut to ``limit`` characters.
+
+    ``error`` is an exception or a tool's output; the lines after the first are usually a trace, a plan or
+    the statement again. An exception with an empty message gives its class name, so a sentence never
+    ends in an empty reason; empty text that is not an exception gives "".
+    """
+    for line in str(error).splitlines():
+        if line.strip():
+            return line.strip()[:limit]
+    return type(error).__name__ if isinstance(error, BaseException) else ""
+
+
+def describe(error: BaseException, limit: int = 300) -> str:
+    """``Type: first line`` of an unexpected exception, or ``Type`` alone when its message is empty."""
+    name = type(error).__name__
+    return f"{name}: {first_line(error, limit)}" if str(error).strip() else name

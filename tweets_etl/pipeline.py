@@ -21,7 +21,7 @@ from pyspark.sql import SparkSession
 
 from tweets_etl.batch import BatchContext, RunResult
 from tweets_etl.config import PIPELINE_STAGES, Config
-from tweets_etl.errors import InputError, QualityGateError, TweetsEtlError
+from tweets_etl.errors import InputError, QualityGateError, TweetsEtlError, describe
 from tweets_etl.io.raw import RawFile, batch_fingerprint, find_raw_files, prepare_inputs
 from tweets_etl.io.warehouse import Warehouse
 from tweets_etl.stages import STAGES
@@ -87,10 +87,7 @@ def run_pipeline(
         result.status, result.message = "failed", str(error)
         raise
     except Exception as error:
-        result.status, result.message = (
-            "failed",
-            f"{type(error).__name__}: {str(error).splitlines()[0][:500]}",
-        )
+        result.status, result.message = "failed", describe(error, limit=500)
         raise
     finally:
         if result.status == "running":
@@ -124,8 +121,7 @@ def _run_stage(name: str, context: BatchContext) -> None:
         raise type(error)(f"stage {name}: {error}") from error
     except Exception as error:
         log.debug("stage %s failed", name, exc_info=True)
-        detail = str(error).strip().splitlines()[0][:400] if str(error).strip() else ""
-        raise StageError(f"stage {name} failed: {type(error).__name__}: {detail}") from error
+        raise StageError(f"stage {name} failed: {describe(error, limit=400)}") from error
 
 
 def _record_run(spark: SparkSession, warehouse: Warehouse, result: RunResult) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tweets_etl.config import Config
-from tweets_etl.errors import ConfigError, TweetsEtlError
+from tweets_etl.errors import ConfigError, TweetsEtlError, first_line
 
 ORDER = 40
 
@@ -53,18 +53,12 @@ def handle(args, config: Config) -> int:
         try:
             spark.sql(args.query).show(args.limit, truncate=args.truncate, vertical=args.vertical)
         except CapturedException as error:  # refused (unknown table, syntax): Spark's own first line
-            raise QueryError(f"the query failed: {first_line(error)}") from None
+            raise QueryError(f"the query failed: {first_line(error, limit=400)}") from None
         except Py4JJavaError as error:  # failed while running (a task threw): what threw, not the job
-            raise QueryError(f"the query failed: {first_line(root_cause(error))}") from None
+            raise QueryError(f"the query failed: {first_line(root_cause(error), limit=400)}") from None
     finally:
         spark.stop()
     return 0
-
-
-def first_line(error: object) -> str:
-    """The first non-blank line of Spark's message (the rest is the plan or the statement again)."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0][:400] if lines else type(error).__name__
 
 
 def root_cause(error) -> str:

@@ -32,7 +32,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
-from tweets_etl.errors import ConfigError
+from tweets_etl.errors import ConfigError, first_line
 from tweets_etl.sentiment.base import TRANSFORMER_THRESHOLDS, Scorer, SentimentScore
 from tweets_etl.sentiment.prepare import has_content, prepare_text
 
@@ -113,8 +113,9 @@ class _LoadedModel:
             )
         except (OSError, ValueError) as error:
             raise ConfigError(
-                f"sentiment.model_path {folder} does not hold a loadable model ({_first_line(error)}); "
-                "save it with save_pretrained() and point model_path at that folder"
+                f"sentiment.model_path {folder} does not hold a loadable model "
+                f"({first_line(error, limit=200)}); save it with save_pretrained() and point model_path at "
+                "that folder"
             ) from None
         self.model.eval()
         self.torch = torch
@@ -203,7 +204,7 @@ def _copy_from_hdfs(model_path: str) -> Path:
         if completed.returncode != 0:
             raise ConfigError(
                 f"could not copy sentiment.model_path {model_path} from HDFS "
-                f"({_first_line(completed.stderr) or 'exit code ' + str(completed.returncode)}); "
+                f"({first_line(completed.stderr, limit=200) or 'exit code ' + str(completed.returncode)}); "
                 "check the path and this user's HDFS permissions"
             )
         if not (staging / "config.json").is_file():
@@ -219,8 +220,3 @@ def _copy_from_hdfs(model_path: str) -> Path:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return target
-
-
-def _first_line(value: object) -> str:
-    text = str(value).strip()
-    return text.splitlines()[0][:200] if text else ""

@@ -28,6 +28,7 @@ from typing import Iterator, Optional
 
 import paramiko
 
+from tweets_etl.errors import first_line
 from tweets_etl.ship.errors import (
     AuthError,
     ConnectError,
@@ -109,8 +110,8 @@ def connect_sftp(settings: SftpSettings) -> SftpTransport:
     except (paramiko.SSHException, EOFError, OSError) as error:
         client.close()
         raise ConnectError(
-            f"cannot reach the SFTP server at {where} ({_reason(error)}); check the host, the port and "
-            "that sshd is running",
+            f"cannot reach the SFTP server at {where} ({first_line(error, limit=200)}); check the host, "
+            "the port and that sshd is running",
             retryable=True,
         ) from None
     transport = client.get_transport()
@@ -120,8 +121,8 @@ def connect_sftp(settings: SftpSettings) -> SftpTransport:
     except (paramiko.SSHException, EOFError, OSError) as error:
         client.close()
         raise ConnectError(
-            f"{where} accepted the login but refused the SFTP subsystem ({_reason(error)}); ask its "
-            "administrator to enable sftp for this account",
+            f"{where} accepted the login but refused the SFTP subsystem ({first_line(error, limit=200)}); "
+            "ask its administrator to enable sftp for this account",
             retryable=False,
         ) from None
     sftp.get_channel().settimeout(settings.timeout_seconds)
@@ -142,7 +143,7 @@ def load_identity(path: Optional[Path], passphrase: Optional[str]) -> Optional[p
     try:
         encrypted = key_is_encrypted(path.read_bytes())
     except OSError as error:
-        raise AuthError(f"cannot read private key {path} ({_reason(error)})") from None
+        raise AuthError(f"cannot read private key {path} ({first_line(error, limit=200)})") from None
     if encrypted and not passphrase:
         raise AuthError(_passphrase_needed_message(path))
     if encrypted is False and passphrase:
@@ -154,7 +155,7 @@ def load_identity(path: Optional[Path], passphrase: Optional[str]) -> Optional[p
         # Positional on purpose: the keyword is ``passphrase`` before paramiko 5.0 and ``password`` since.
         return paramiko.PKey.from_path(path, secret)
     except OSError as error:
-        raise AuthError(f"cannot read private key {path} ({_reason(error)})") from None
+        raise AuthError(f"cannot read private key {path} ({first_line(error, limit=200)})") from None
     except Exception as error:  # see the docstring: no common base class to catch
         raise AuthError(_key_error_message(path, error, passphrase_given=secret is not None)) from None
 
@@ -208,11 +209,11 @@ def _key_error_message(path: Path, error: Exception, *, passphrase_given: bool) 
     if passphrase_given:
         return (
             f"cannot load private key {path} with the passphrase in TWEETS_ETL_SFTP_KEY_PASSPHRASE "
-            f"({_reason(error)}); check the passphrase, and if it is right, {rewrite}"
+            f"({first_line(error, limit=200)}); check the passphrase, and if it is right, {rewrite}"
         )
     return (
-        f"cannot load private key {path} ({_reason(error)}); check that it is a private key, and if it "
-        f"is, {rewrite}"
+        f"cannot load private key {path} ({first_line(error, limit=200)}); check that it is a private key, "
+        f"and if it is, {rewrite}"
     )
 
 
@@ -245,11 +246,6 @@ def rename_extension_unsupported(error: OSError) -> bool:
         return False
     text = str(error).lower()
     return any(words in text for words in ("unsupported", "not supported", "unknown extended"))
-
-
-def _reason(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0][:200]
 
 
 class _RemoteFile:
@@ -306,13 +302,17 @@ class SftpTransport(Transport):
         except ShipError:
             raise
         except (EOFError, socket.timeout, TimeoutError, paramiko.SSHException) as error:
-            raise ConnectionLostError(f"connection lost while working on {path} ({_reason(error)})") from None
+            raise ConnectionLostError(
+                f"connection lost while working on {path} ({first_line(error, limit=200)})"
+            ) from None
         except OSError as error:
             if self._dropped():
                 raise ConnectionLostError(
-                    f"connection lost while working on {path} ({_reason(error)})"
+                    f"connection lost while working on {path} ({first_line(error, limit=200)})"
                 ) from None
-            raise FileShipError(f"the server refused an operation on {path}: {_reason(error)}") from None
+            raise FileShipError(
+                f"the server refused an operation on {path}: {first_line(error, limit=200)}"
+            ) from None
 
     def _dropped(self) -> bool:
         transport = self._client.get_transport()
