@@ -48,6 +48,8 @@ _ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _WORD = "a-z0-9_"
 # What a regex starts with to match only at the start of a word; shared in a lexicon's pattern.
 _BEFORE_WORD = f"(?<![{_WORD}])"
+# What a phrase ending in a word character (or a * ending) ends with: no word character follows.
+_AFTER_WORD = f"(?![{_WORD}])"
 _PHRASE = re.compile(r"^[^*\s]+\*?(?:\s+[^*\s]+\*?)*$")
 # A brace Java reads as a repetition; any other unescaped { outside [...] is a Java syntax error.
 _REPETITION = re.compile(r"\{\d+(?:,\d*)?\}")
@@ -152,11 +154,6 @@ class Taxonomy:
         return "|".join(aspect.lexicon.pattern for aspect in self.aspects)
 
 
-def phrase_regex(phrase: str) -> str:
-    """A phrase as a whole-word regex both Java and Python read the same way (module docstring)."""
-    return _bounded(f"(?:{phrase_body(phrase)})", *_word_edges(phrase.lower()))
-
-
 def _word_edges(phrase: str) -> Tuple[bool, bool]:
     """Whether the phrase starts and ends with a word character (a letter, digit or _, or a * ending):
     only such an edge needs a word boundary. An emoji or a sign is matched wherever it stands:
@@ -176,7 +173,7 @@ def _phrase_group(phrases: Sequence[str], ends_word: bool) -> str:
     else:
         first = "".join(sorted({_escape(phrase[0]) for phrase in phrases}))
         body = f"(?=[{first}])(?:{'|'.join(phrase_body(phrase) for phrase in phrases)})"
-    return body + (f"(?![{_WORD}])" if ends_word else "")
+    return body + (_AFTER_WORD if ends_word else "")
 
 
 def _after_word_start(regex: str) -> Optional[str]:
@@ -218,13 +215,6 @@ def _tokens(regex: str) -> Iterator[Tuple[int, str, bool]]:
         yield index, token, in_class
         in_class = token != "]" if in_class else token.startswith("[")
         index += length
-
-
-def _bounded(body: str, starts_word: bool, ends_word: bool) -> str:
-    """``body`` with a word-boundary lookbehind and lookahead on the edges that are word characters."""
-    before = _BEFORE_WORD if starts_word else ""
-    after = f"(?![{_WORD}])" if ends_word else ""
-    return f"{before}{body}{after}"
 
 
 def phrase_body(phrase: str) -> str:

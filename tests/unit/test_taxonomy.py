@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from tweets_etl.errors import ConfigError
-from tweets_etl.taxonomy import Lexicon, check_with_java, java_problem, load_taxonomy, phrase_regex
+from tweets_etl.taxonomy import Lexicon, check_with_java, java_problem, load_taxonomy
 
 ASPECT_IDS = [
     "coding",
@@ -87,29 +87,40 @@ def test_a_minimal_taxonomy_loads(tmp_path):
     assert complaint.when[1].sentiment == ("negative",) and complaint.when[1].has_aspect is True
 
 
-@pytest.mark.parametrize(
-    ("phrase", "text", "matches"),
-    [
-        ("at capacity", "chatgpt is at   capacity!", True),
-        ("at capacity", "that capacity", False),
-        ("hallucinat*", "it keeps hallucinating sources", True),
-        ("hallucinat*", "unhallucinated", False),
-        ("coding", "#coding with #chatgpt", True),
-        ("code", "codes", False),
-        ("can't log in", "i can't log in", True),
-        ("c++", "c++ help", True),
-        ("$20", "it costs $20", True),
-        # A boundary only on an edge that is a word character: an emoji matches glued to a word.
-        ("🔥", "the power of chatgpt🔥", True),
-        ("👇", "a thread👇", True),
-        ("c++", "c++17 features", True),
-        ("c++", "abc++", False),
-        ("$20", "it costs $200", False),
-        ("über", "rüber", False),
-    ],
-)
+# (phrase, lowercased text, whether the phrase's lexicon pattern matches it)
+PHRASE_CASES = [
+    ("at capacity", "chatgpt is at   capacity!", True),
+    ("at capacity", "that capacity", False),
+    ("hallucinat*", "it keeps hallucinating sources", True),
+    ("hallucinat*", "unhallucinated", False),
+    ("coding", "#coding with #chatgpt", True),
+    ("code", "codes", False),
+    ("can't log in", "i can't log in", True),
+    ("c++", "c++ help", True),
+    ("$20", "it costs $20", True),
+    # A boundary only on an edge that is a word character: an emoji matches glued to a word.
+    ("🔥", "the power of chatgpt🔥", True),
+    ("👇", "a thread👇", True),
+    ("c++", "c++17 features", True),
+    ("c++", "abc++", False),
+    ("$20", "it costs $200", False),
+    ("über", "rüber", False),
+]
+
+
+@pytest.mark.parametrize(("phrase", "text", "matches"), PHRASE_CASES)
 def test_phrases_match_whole_words(phrase, text, matches):
-    assert (re.search(phrase_regex(phrase), text) is not None) is matches
+    assert (re.search(Lexicon((phrase,), ()).pattern, text) is not None) is matches
+
+
+@pytest.mark.spark
+def test_phrases_match_whole_words_in_java_too(spark):
+    # The pipeline's rlike runs each pattern with java.util.regex, which reads classes, lookarounds and
+    # emoji (two UTF-16 units each) on its own terms: the same table, through Spark.
+    rows = [(phrase, text, Lexicon((phrase,), ()).pattern) for phrase, text, _ in PHRASE_CASES]
+    df = spark.createDataFrame(rows, "phrase string, text string, pattern string")
+    matched = df.selectExpr("phrase", "text", "text rlike pattern").collect()
+    assert [tuple(row) for row in matched] == PHRASE_CASES
 
 
 @pytest.mark.parametrize(
