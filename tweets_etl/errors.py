@@ -10,7 +10,8 @@ class TweetsEtlError(Exception):
 
 
 class ConfigError(TweetsEtlError):
-    """A configuration value is missing or wrong; the message names the key and the fix."""
+    """A configuration value or a command-line option is missing or wrong; the message names it and the
+    fix."""
 
     exit_code = 2
 

@@ -38,7 +38,7 @@ from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
 from tweets_etl.collect import fields
 from tweets_etl.collect.client import FetchedPage
-from tweets_etl.collect.errors import CollectError
+from tweets_etl.collect.errors import CollectError, RequestCheckError
 from tweets_etl.collect.spool import PageSpool
 from tweets_etl.collect.state import CollectState, InFlight, StateStore, page_tweet_count
 from tweets_etl.rawfiles import PROVENANCE_KEY, RawPageWriter, provenance
@@ -121,7 +121,7 @@ def build_request(
     fields.check_query(text, archive=archive)
     fields.check_page_size(page_size)
     if max_tweets < 1:
-        raise CollectError(f"--max-tweets is {max_tweets}; it must be at least 1")
+        raise RequestCheckError(f"--max-tweets is {max_tweets}; it must be at least 1")
     start = fields.parse_rfc3339(start_time, option="--start-time") if start_time else None
     end = fields.parse_rfc3339(end_time, option="--end-time") if end_time else None
     fields.check_time_window(start, end, archive=archive, now=now or datetime.now(timezone.utc))

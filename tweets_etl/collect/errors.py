@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tweets_etl.errors import InputError, TweetsEtlError
+from tweets_etl.errors import ConfigError, InputError, TweetsEtlError
 
 
 class CollectError(TweetsEtlError):
@@ -20,17 +20,14 @@ class AccessError(CollectError):
     exit_code = 3
 
 
-class RequestCheckError(TweetsEtlError):
-    """A search request the X API would refuse (query too long, page size, time window)."""
-
-    exit_code = 2
+class RequestCheckError(ConfigError):
+    """A search request the X API would refuse (query too long, page size, time window), or a budget
+    that cannot work (--max-tweets below 1): a bad option, so exit 2 like every ConfigError."""
 
 
 class ImportInputError(InputError):
     """An input file cannot be imported as a whole (wrong format, wrong encoding, missing columns)."""
 
 
-class ImportOptionError(TweetsEtlError):
-    """Import options that cannot work: unknown format, preset or mapping target."""
-
-    exit_code = 2
+class ImportOptionError(ConfigError):
+    """Import options that cannot work: unknown format, preset or mapping target (exit 2)."""

@@ -6,9 +6,11 @@ from datetime import datetime, timezone
 
 import pytest
 
+from tweets_etl.cli import main
 from tweets_etl.collect import fields
 from tweets_etl.collect.collector import build_request
-from tweets_etl.collect.errors import RequestCheckError
+from tweets_etl.collect.errors import ImportOptionError, RequestCheckError
+from tweets_etl.errors import ConfigError
 
 NOW = datetime(2023, 11, 14, 12, 0, tzinfo=timezone.utc)
 
@@ -53,6 +55,28 @@ def test_page_size_out_of_range_is_refused(size):
         RequestCheckError, match=f"page size {size} is out of range; the X API accepts 10 to 100"
     ):
         request(page_size=size)
+
+
+def test_request_and_import_option_errors_are_config_errors_that_exit_2():
+    assert issubclass(RequestCheckError, ConfigError) and issubclass(ImportOptionError, ConfigError)
+    assert RequestCheckError.exit_code == ImportOptionError.exit_code == 2
+
+
+@pytest.mark.parametrize("budget", [0, -5])
+def test_a_budget_below_one_is_a_bad_option_like_the_others(budget):
+    with pytest.raises(RequestCheckError, match=f"--max-tweets is {budget}; it must be at least 1"):
+        request(max_tweets=budget)
+
+
+def test_collect_max_tweets_0_exits_2_with_one_line_before_any_token_or_request(
+    tmp_path, repo_root, monkeypatch, capsys
+):
+    monkeypatch.delenv("X_BEARER_TOKEN", raising=False)
+    monkeypatch.delenv("TWITTER_BEARER_TOKEN", raising=False)
+    argv = ["collect", "--var-dir", str(tmp_path), "--conf-dir", str(repo_root / "conf"), "--max-tweets", "0"]
+
+    assert main(argv) == 2
+    assert capsys.readouterr().err == "tweets-etl collect: error: --max-tweets is 0; it must be at least 1\n"
 
 
 @pytest.mark.parametrize(
