@@ -10,7 +10,7 @@ import paramiko
 import pytest
 
 from tweets_etl.ship.errors import AuthError
-from tweets_etl.ship.sftp import key_is_encrypted, load_identity
+from tweets_etl.ship.identity import key_is_encrypted, load_identity
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="OpenSSH's ssh-keygen is absent")
 
