@@ -85,6 +85,11 @@ def test_a_minimal_taxonomy_loads(tmp_path):
     assert taxonomy.priority == ("complaint", "other")
     complaint = taxonomy.feedback_type("complaint")
     assert complaint.when[1].sentiment == ("negative",) and complaint.when[1].has_aspect is True
+    assert [key for key, _ in taxonomy.lexicons()] == [
+        "feedback_types.types[0] (complaint)",
+        "aspects[0] (availability)",
+        "spam.promo",
+    ]
 
 
 # (phrase, lowercased text, whether the phrase's lexicon pattern matches it)
@@ -329,9 +334,10 @@ def test_availability_reads_chatgpt_down_asked_or_stated(repo_root, text, matche
 
 def test_the_shipped_regexes_have_no_java_problem(repo_root):
     taxonomy = load_taxonomy(repo_root / "conf" / "taxonomy.yaml")
-    lexicons = [item.cues for item in taxonomy.feedback_types if item.cues]
-    lexicons += [aspect.lexicon for aspect in taxonomy.aspects] + [taxonomy.spam.promo]
-    assert [regex for lexicon in lexicons for regex in lexicon.regexes if java_problem(regex)] == []
+    lexicons = taxonomy.lexicons()
+    assert [
+        (key, regex) for key, lexicon in lexicons for regex in lexicon.regexes if java_problem(regex)
+    ] == []
 
 
 @pytest.mark.spark
