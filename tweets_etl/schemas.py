@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pyspark.sql import types as T
 
+from tweets_etl.rawfiles import PROVENANCE_KEY
+
 CORRUPT_RECORD = "_corrupt_record"
 
 
@@ -121,7 +123,7 @@ RAW_PAGE = _fields(
     ),
     ("errors", T.ArrayType(_fields(("title", T.StringType()), ("detail", T.StringType())))),
     ("meta", _fields(("result_count", T.LongType()), ("next_token", T.StringType()))),
-    ("__twarc", PROVENANCE),
+    (PROVENANCE_KEY, PROVENANCE),
     (CORRUPT_RECORD, T.StringType()),
 )
 

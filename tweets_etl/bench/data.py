@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Callable, Dict, Optional
 
-from tweets_etl.rawfiles import RawPageWriter
+from tweets_etl.rawfiles import PROVENANCE_KEY, RawPageWriter
 from tweets_etl.sample.generator import SampleSpec, write_sample
 
 DAYS = 30
@@ -101,6 +101,6 @@ def _add_seen_again(increment: Path, full: Path, *, share_of: int, seed: int) ->
             page = json.loads(line)
             for tweet in page.get("data", []):
                 tweet["public_metrics"]["like_count"] += rng.randint(1, 50)
-            page["__twarc"]["retrieved_at"] = "2023-01-15T00:00:00+00:00"
+            page[PROVENANCE_KEY]["retrieved_at"] = "2023-01-15T00:00:00+00:00"
             writer.write_page(page)
             wanted -= len(page.get("data", []))

@@ -42,12 +42,11 @@ from tweets_etl.collect.errors import CollectError, RequestCheckError
 from tweets_etl.collect.spool import PageSpool
 from tweets_etl.collect.state import CollectState, InFlight, StateStore, page_tweet_count
 from tweets_etl.rawfiles import PROVENANCE_KEY, RawPageWriter, provenance
+from tweets_etl.xapi import snowflake_time
 
 log = logging.getLogger(__name__)
 
 PRODUCER = "tweets-etl collect"
-# Tweet ids are snowflakes: milliseconds since this epoch (2010-11-04), shifted left by 22 bits.
-SNOWFLAKE_EPOCH_MS = 1288834974657
 RECENT_SEARCH_WINDOW = timedelta(days=fields.RECENT_SEARCH_DAYS)
 # How far inside the window a since_id or start_time must lie to be sent. Every page of a pass sends
 # it again, so it must stay inside while the pass runs: a host clock minutes off X's, rate-limit
@@ -247,7 +246,7 @@ class Collector:
         if self.request.archive:
             return None
         if flight.since_id:
-            moment = tweet_time(flight.since_id)
+            moment = snowflake_time(flight.since_id)
             bound = f"since_id {flight.since_id} (a tweet of {fields.format_api_time(moment)})"
         elif flight.start_time and not new:
             moment = fields.parse_rfc3339(flight.start_time, option="the saved start_time")
@@ -289,7 +288,7 @@ class Collector:
             return end
         # end_time is exclusive and in whole seconds: the next second keeps oldest_id's own second, and
         # the API wants it 10 s in the past (anything newer than oldest_id is written already).
-        below = tweet_time(flight.oldest_id).replace(microsecond=0) + timedelta(seconds=1)
+        below = snowflake_time(flight.oldest_id).replace(microsecond=0) + timedelta(seconds=1)
         below = min(below, self._now() - fields.MIN_END_TIME_LAG)
         return min(end, below) if end else below
 
@@ -390,12 +389,6 @@ def _warn_out_of_reach(bound: str, plan: str, lost_from: datetime, lost_until: d
         *lost,
         *lost,
     )
-
-
-def tweet_time(tweet_id: str) -> datetime:
-    """When a tweet was created, read from its snowflake id (ids from late 2010 on)."""
-    milliseconds = (int(tweet_id) >> 22) + SNOWFLAKE_EPOCH_MS
-    return datetime.fromtimestamp(milliseconds / 1000, timezone.utc)
 
 
 def summary_lines(summary: CollectSummary, out_dir: Path) -> List[str]:

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 from urllib.parse import urlencode
 
-from tweets_etl import __version__, rawfiles
-from tweets_etl.rawfiles import RawPageWriter, provenance
+from tweets_etl import __version__, rawfiles, xapi
+from tweets_etl.rawfiles import PROVENANCE_KEY, RawPageWriter, provenance
 from tweets_etl.sample import texts
+from tweets_etl.xapi import format_api_timestamp, snowflake_id
 
-TWITTER_EPOCH_MS = 1288834974657
 SEARCH_URL = "https://api.x.com/2/tweets/search/recent"
 PAGE_SIZE = 100
 DAMAGED_FILE = "sample-99-damaged.jsonl"
@@ -60,16 +60,6 @@ class SampleSpec:
     page_size: int = PAGE_SIZE
 
 
-def snowflake(moment: datetime, sequence: int) -> str:
-    """A tweet id the way X makes them: milliseconds since the Twitter epoch in the high bits."""
-    millis = int(moment.timestamp() * 1000) - TWITTER_EPOCH_MS
-    return str((millis << 22) | (sequence & 0x3FFFFF))
-
-
-def iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 class _World:
     """Users, places and the running state the tweets are drawn from."""
 
@@ -93,7 +83,7 @@ class _World:
             "id": str(10_000_000 + index * 7919),
             "username": handle[:15],
             "name": handle.replace("_", " ").title()[:50],
-            "created_at": iso(created),
+            "created_at": format_api_timestamp(created),
             "location": rng.choice(texts.USER_LOCATIONS),
             "description": rng.choice(texts.BIOS),
             "verified": rng.random() < 0.04,
@@ -147,11 +137,11 @@ class SampleGenerator:
 
     def _base(self, moment: datetime, author: Dict, text: str, lang: str = "en") -> Dict:
         self.sequence += 1
-        tweet_id = snowflake(moment, self.sequence)
+        tweet_id = snowflake_id(moment, self.sequence)
         tweet = {
             "id": tweet_id,
             "text": text,
-            "created_at": iso(moment),
+            "created_at": format_api_timestamp(moment),
             "author_id": author["id"],
             "conversation_id": tweet_id,
             "lang": lang,
@@ -372,10 +362,10 @@ def write_sample(
 
 def generator_fingerprint() -> str:
     """Changes whenever the generator may write other bytes for the same spec: its code, its texts,
-    the raw file writer's code, or the package version stamped on every page. A sample made before is
-    reused only while this is the same."""
+    the raw file writer's code, the wire-format helpers (xapi), or the package version stamped on every
+    page. A sample made before is reused only while this is the same."""
     digest = hashlib.sha256(__version__.encode())
-    for module in (texts, rawfiles):
+    for module in (texts, rawfiles, xapi):
         digest.update(Path(module.__file__).read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:16]
@@ -391,7 +381,7 @@ def is_sample_file(name: str) -> bool:
 
 def _stamped(page: Dict, retrieved: datetime) -> Dict:
     url = f"{SEARCH_URL}?{urlencode({'query': texts.SAMPLE_QUERY, 'max_results': PAGE_SIZE})}"
-    page["__twarc"] = provenance(
+    page[PROVENANCE_KEY] = provenance(
         url, producer="tweets-etl sample", retrieved_at=retrieved.isoformat(), query_id="sample"
     )
     return page
@@ -413,11 +403,16 @@ def _write_broken_lines(out_dir: Path, spec: SampleSpec) -> Path:
     lines = [
         '{"data": [{"id": "1598000000000000001", "text": "ChatGPT is',  # cut off mid-line
         json.dumps(
-            {"errors": [{"title": "Not Found Error", "detail": "Could not find tweet"}], "__twarc": stamp}
+            {
+                "errors": [{"title": "Not Found Error", "detail": "Could not find tweet"}],
+                PROVENANCE_KEY: stamp,
+            }
         ),
-        json.dumps({"meta": {"result_count": 0}, "__twarc": stamp}),
-        json.dumps({"data": [{"text": "a tweet without an id #ChatGPT"}], "__twarc": stamp}),
-        json.dumps({"data": [{"id": 1.598e18, "text": "an id that went through a float"}], "__twarc": stamp}),
+        json.dumps({"meta": {"result_count": 0}, PROVENANCE_KEY: stamp}),
+        json.dumps({"data": [{"text": "a tweet without an id #ChatGPT"}], PROVENANCE_KEY: stamp}),
+        json.dumps(
+            {"data": [{"id": 1.598e18, "text": "an id that went through a float"}], PROVENANCE_KEY: stamp}
+        ),
     ]
     lines += ["{not json at all" for _ in range(max(0, spec.malformed_lines - 1))]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

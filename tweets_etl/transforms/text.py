@@ -6,6 +6,8 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from tweets_etl.xapi import SNOWFLAKE_EPOCH_MS, SNOWFLAKE_TIME_SHIFT
+
 # X escapes exactly these in tweet text; &amp; goes last so "&amp;lt;" becomes "&lt;", not "<".
 _HTML_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"), ("&amp;", "&"))
 # (?U): Unicode word characters, so #ChatGPT日本語 and #café are whole hashtags. Like X, a tag needs a
@@ -13,7 +15,6 @@ _HTML_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"),
 HASHTAG_PATTERN = r"(?U)(?<![\w&#])[#＃](\w*[^\W\d]\w*)"
 MENTION_PATTERN = r"(?U)(?<![\w@])@(\w{1,15})"
 URL_PATTERN = r"https?://[^\s]+"
-TWITTER_EPOCH_MS = 1288834974657
 # Snowflake ids start in late 2010; smaller ids carry no timestamp.
 FIRST_SNOWFLAKE_ID = 29_700_859_247
 
@@ -53,7 +54,7 @@ def created_at(tweet: Column) -> Column:
 def snowflake_timestamp(tweet_id: Column) -> Column:
     """When a tweet was created, read from its snowflake id (null for pre-2010 or invalid ids)."""
     as_long = tweet_id.cast(T.LongType())
-    millis = F.shiftright(as_long, 22) + F.lit(TWITTER_EPOCH_MS)
+    millis = F.shiftright(as_long, SNOWFLAKE_TIME_SHIFT) + F.lit(SNOWFLAKE_EPOCH_MS)
     return F.when(as_long >= FIRST_SNOWFLAKE_ID, F.timestamp_millis(millis))
 
 

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tweets_etl.collect.collector import tweet_time
 from tweets_etl.collect.state import InFlight, StateStore
+from tweets_etl.xapi import snowflake_time
 
 RECORDED_AT = datetime(2021, 9, 22, 16, 39, tzinfo=timezone.utc)
 WINDOW_LESS_MARGIN = timedelta(days=7) - timedelta(hours=1)
@@ -41,7 +41,7 @@ def lost_tweets_warnings(caplog) -> list:
 
 
 def test_tweet_time_reads_the_snowflake():
-    assert tweet_time("1440717170493689866") == datetime(2021, 9, 22, 16, 38, 35, 333000, timezone.utc)
+    assert snowflake_time("1440717170493689866") == datetime(2021, 9, 22, 16, 38, 35, 333000, timezone.utc)
 
 
 @pytest.mark.parametrize("restart", [False, True], ids=["plain", "restart"])
@@ -65,7 +65,7 @@ def test_a_watermark_older_than_the_window_becomes_a_start_time_and_still_moves(
     assert call["start_time"] == start == "2021-09-23T17:39:00Z"
     assert "since_id" not in call and "end_time" not in call and "next_token" not in call
     (warning,) = lost_tweets_warnings(caplog)
-    watermark_time = api_time(tweet_time(watermark))
+    watermark_time = api_time(snowflake_time(watermark))
     assert f"since_id {watermark} (a tweet of {watermark_time})" in warning
     assert f"--archive --start-time {watermark_time} --end-time {start}" in warning
     assert summary.stopped == "complete"

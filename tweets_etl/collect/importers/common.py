@@ -22,6 +22,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Dict, Iterator, List, Optional, TextIO, Tuple
 
+from tweets_etl.rawfiles import PROVENANCE_KEY
+from tweets_etl.xapi import format_api_timestamp
+
 PAGE_SIZE = 100
 PRODUCER = "tweets-etl import"
 SYNTHETIC_ID_BASE = 3 << 61
@@ -106,7 +109,7 @@ def parse_time(value: str) -> str:
         if month.lower() not in _MONTHS:
             raise ValueError(f"unknown month in {value!r}")
         moment = datetime(int(year), _MONTHS[month.lower()], int(day), int(hour), int(minute), int(second))
-        return format_time(moment - _offset(offset))
+        return format_api_timestamp(moment - _offset(offset))
     match = _ISO_TIME.match(text)
     if not match:
         raise ValueError(f"not a time: {value!r}")
@@ -115,7 +118,7 @@ def parse_time(value: str) -> str:
     moment = datetime(
         int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), micro
     )
-    return format_time(moment - _offset(zone))
+    return format_api_timestamp(moment - _offset(zone))
 
 
 def _offset(zone: Optional[str]) -> timedelta:
@@ -125,10 +128,6 @@ def _offset(zone: Optional[str]) -> timedelta:
     hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
     delta = timedelta(hours=hours, minutes=minutes)
     return -delta if zone[0] == "-" else delta
-
-
-def format_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def entities_from_text(text: str) -> Dict[str, List[Dict[str, Any]]]:
@@ -245,7 +244,7 @@ class PageBuilder:
         if ids:
             meta.update(newest_id=str(max(ids)), oldest_id=str(min(ids)))
         page["meta"] = meta
-        page["__twarc"] = self.stamp()
+        page[PROVENANCE_KEY] = self.stamp()
         return page
 
     def flush(self) -> Iterator[Dict[str, Any]]:
