@@ -22,6 +22,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple, Union, get_args, g
 
 import yaml
 
+from tweets_etl.collect.fields import MAX_PAGE_SIZE, MIN_PAGE_SIZE
 from tweets_etl.errors import ConfigError
 
 ENV_PREFIX = "TWEETS_ETL__"
@@ -52,6 +53,8 @@ class WarehouseConfig:
     metastore: str = "embedded"
 
 
+# The defaults below are the only copy in code: SampleSpec takes its tweets and seed from
+# PipelineConfig; CollectRequest, build_request and RetryPolicy theirs from CollectConfig.
 @dataclass(frozen=True)
 class PipelineConfig:
     inputs: Tuple[str, ...] = ()
@@ -200,8 +203,11 @@ def validate(config: Config) -> None:
     _at_least(config.spark.shuffle_partitions, 1, "spark.shuffle_partitions")
     _at_least(config.pipeline.sample_tweets, 1, "pipeline.sample_tweets")
     _at_least(config.collect.max_tweets, 1, "collect.max_tweets")
-    if not 10 <= config.collect.page_size <= 100:
-        raise ConfigError(f"collect.page_size is {config.collect.page_size}; the X API accepts 10 to 100")
+    if not MIN_PAGE_SIZE <= config.collect.page_size <= MAX_PAGE_SIZE:
+        raise ConfigError(
+            f"collect.page_size is {config.collect.page_size}; "
+            f"the X API accepts {MIN_PAGE_SIZE} to {MAX_PAGE_SIZE}"
+        )
     if not 1 <= config.ship.port <= 65535 or not 1 <= config.serve.port <= 65535:
         raise ConfigError("ship.port and serve.port must be TCP ports between 1 and 65535")
 

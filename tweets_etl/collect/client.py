@@ -35,6 +35,7 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 from tweets_etl.collect.errors import AccessError, CollectError
+from tweets_etl.config import CollectConfig
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,8 @@ def bearer_token(environ: Optional[Mapping[str, str]] = None) -> str:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_retries: int = 6
-    max_rate_limit_wait: float = 905.0
+    max_retries: int = CollectConfig.max_retries
+    max_rate_limit_wait: float = float(CollectConfig.max_rate_limit_wait_seconds)
     backoff_base: float = 2.0
     backoff_cap: float = 300.0
     # A 429 while requests remain is a per-second limit: seconds, not the 15-minute window.

@@ -41,6 +41,7 @@ from tweets_etl.collect.client import FetchedPage
 from tweets_etl.collect.errors import CollectError, RequestCheckError
 from tweets_etl.collect.spool import PageSpool
 from tweets_etl.collect.state import CollectState, InFlight, StateStore, page_tweet_count
+from tweets_etl.config import CollectConfig
 from tweets_etl.rawfiles import PROVENANCE_KEY, RawPageWriter, provenance
 from tweets_etl.xapi import snowflake_time
 
@@ -61,13 +62,13 @@ class CollectRequest:
 
     query: str
     query_id: str
-    archive: bool = False
-    max_tweets: int = 1000
-    page_size: int = 100
+    archive: bool = CollectConfig.archive
+    max_tweets: int = CollectConfig.max_tweets
+    page_size: int = CollectConfig.page_size
     start_time: Optional[str] = None
     end_time: Optional[str] = None
     restart: bool = False
-    rotate_bytes: int = 64 * 1024 * 1024
+    rotate_bytes: int = CollectConfig.rotate_bytes
 
 
 @dataclass
@@ -112,7 +113,7 @@ def build_request(
     start_time: Optional[str] = None,
     end_time: Optional[str] = None,
     restart: bool = False,
-    rotate_bytes: int = 64 * 1024 * 1024,
+    rotate_bytes: int = CollectConfig.rotate_bytes,
     now: Optional[datetime] = None,
 ) -> CollectRequest:
     """Check every option before anything is sent, so a mistake costs no request from the window."""

@@ -24,7 +24,7 @@ def register(subparsers, parents) -> None:
     parser.add_argument("--out", help="output folder (default: VAR_DIR/sample)")
     parser.add_argument("--tweets", type=int, help="how many tweets (default: pipeline.sample_tweets)")
     parser.add_argument("--seed", type=int, help="random seed (default: pipeline.sample_seed)")
-    parser.add_argument("--files", type=int, default=3, help="how many raw files to spread them over")
+    parser.add_argument("--files", type=int, help="how many raw files to spread them over")
     parser.set_defaults(handler=handle)
 
 
@@ -73,10 +73,9 @@ def handle(args, config: Config) -> int:
     for option, value in (("--tweets", args.tweets), ("--files", args.files)):
         if value is not None and value < 1:
             raise ConfigError(f"{option} is {value}; it must be at least 1")
-    overrides = {
-        key: value for key, value in (("tweets", args.tweets), ("seed", args.seed)) if value is not None
-    }
-    out = ensure_sample(config, Path(args.out) if args.out else None, files=args.files, **overrides)
+    given = (("tweets", args.tweets), ("seed", args.seed), ("files", args.files))
+    overrides = {key: value for key, value in given if value is not None}
+    out = ensure_sample(config, Path(args.out) if args.out else None, **overrides)
     files = sorted(p.name for p in out.iterdir() if is_sample_file(p.name) and not p.name.startswith("."))
     print(f"sample written to {out}: {len(files)} files")
     return 0

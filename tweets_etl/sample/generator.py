@@ -25,6 +25,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 from urllib.parse import urlencode
 
 from tweets_etl import __version__, rawfiles, xapi
+from tweets_etl.config import PipelineConfig
 from tweets_etl.rawfiles import PROVENANCE_KEY, RawPageWriter, provenance
 from tweets_etl.sample import texts
 from tweets_etl.xapi import format_api_timestamp, snowflake_id
@@ -43,8 +44,8 @@ _SAMPLE_FILE = re.compile(
 class SampleSpec:
     """How much and what kind of data to generate (defaults: the bundled sample)."""
 
-    tweets: int = 3000
-    seed: int = 20221130
+    tweets: int = PipelineConfig.sample_tweets
+    seed: int = PipelineConfig.sample_seed
     files: int = 3
     start: datetime = datetime(2022, 12, 1, tzinfo=timezone.utc)
     days: int = 10
