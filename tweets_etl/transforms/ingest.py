@@ -45,7 +45,6 @@ REJECT_REASONS = {
     "unreadable_file": "part of a file could not be read (e.g. a truncated gzip)",
 }
 _VALID_ID = r"^[0-9]{1,19}$"
-_REF_PRIORITY = ("retweeted", "quoted", "replied_to")
 
 
 def parse_raw_lines(lines_df: DataFrame, *, batch_id: str) -> DataFrame:
