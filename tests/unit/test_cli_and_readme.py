@@ -27,6 +27,16 @@ def test_every_command_has_help(capsys):
         assert "--var-dir" in capsys.readouterr().out, command
 
 
+def test_every_command_module_names_its_handler_handle():
+    from tweets_etl.cli import command_modules
+
+    parser = build_parser()
+    for name, command in parser._subparsers._group_actions[0].choices.items():
+        handler = command.get_default("handler")
+        assert handler.__name__ == "handle", f"{name}: {handler.__module__}.{handler.__name__}"
+    assert all(callable(getattr(module, "handle", None)) for module in command_modules())
+
+
 def test_readme_mentions_only_real_commands_and_targets():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     commands = set(re.findall(r"tweets-etl ([a-z][a-z-]+)", readme)) - {"COMMAND"}

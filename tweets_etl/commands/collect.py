@@ -68,10 +68,10 @@ def register(subparsers, parents) -> None:
         action="store_true",
         help="drop a pending pass of this query and start a new one (pages may repeat; they dedupe later)",
     )
-    parser.set_defaults(handler=run_collect)
+    parser.set_defaults(handler=handle)
 
 
-def run_collect(args: argparse.Namespace, config: Config) -> int:
+def handle(args: argparse.Namespace, config: Config) -> int:
     from tweets_etl.collect.client import RetryPolicy, SearchClient, bearer_token
     from tweets_etl.collect.collector import Collector, build_request, summary_lines
     from tweets_etl.collect.progress import CollectProgress

@@ -47,10 +47,10 @@ def register(subparsers, parents) -> None:
         choices=("vader", "plain-vader", "transformer"),
         help="which scorer to measure (default: sentiment.backend, i.e. vader)",
     )
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=handle)
 
 
-def run(args: argparse.Namespace, config: Config) -> int:
+def handle(args: argparse.Namespace, config: Config) -> int:
     from tweets_etl.sentiment import build_scorer
     from tweets_etl.sentiment.evaluate import evaluate, read_labelled
 

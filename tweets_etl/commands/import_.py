@@ -59,10 +59,10 @@ def register(subparsers, parents) -> None:
         "--encoding", default="utf-8-sig", help="CSV text encoding (default: UTF-8, BOM or not)"
     )
     parser.add_argument("--out", metavar="DIR", help="folder for raw files (default: VAR_DIR/raw)")
-    parser.set_defaults(handler=run_import_command)
+    parser.set_defaults(handler=handle)
 
 
-def run_import_command(args: argparse.Namespace, config: Config) -> int:
+def handle(args: argparse.Namespace, config: Config) -> int:
     from tweets_etl.collect.importers import ImportOptions, run_import, summary_lines
 
     out_dir = Path(args.out).expanduser() if args.out else config.var_subdir("raw")
