@@ -15,7 +15,7 @@ from tweets_etl import quality
 from tweets_etl.batch import BatchContext
 from tweets_etl.io import seeds
 from tweets_etl.io.raw import read_raw_lines
-from tweets_etl.seeds import TWEET_TYPES
+from tweets_etl.reference_data import TWEET_TYPE_DESCRIPTIONS
 from tweets_etl.sentiment import Thresholds, sentiment_ranges, thresholds_for
 from tweets_etl.side_by_side import run_side_by_side
 from tweets_etl.spark import broadcast_threshold_bytes
@@ -169,7 +169,11 @@ def _reference_dimensions(spark: SparkSession, taxonomy, sentiment_thresholds: T
     thresholds, so it is rebuilt when they change."""
     keep_retired = dimensions.keep_retired_members
     return [
-        (DIM_TWEET_TYPES, lambda _: dimensions.build_dim_tweet_types(seeds.tweet_types(spark)), TWEET_TYPES),
+        (
+            DIM_TWEET_TYPES,
+            lambda _: dimensions.build_dim_tweet_types(seeds.tweet_types(spark)),
+            TWEET_TYPE_DESCRIPTIONS,
+        ),
         (DIM_DATES, lambda _: dimensions.build_dim_dates(seeds.calendar_days(spark)), seeds.CALENDAR_END),
         (DIM_TIMES, lambda _: dimensions.build_dim_times(seeds.minutes_of_day(spark)), "minutes"),
         (

@@ -8,12 +8,19 @@ from pyspark.sql import functions as F
 
 from tweets_etl.batch import RunResult
 from tweets_etl.io.warehouse import Warehouse
-from tweets_etl.tables import BRIDGE_TWEET_HASHTAGS, DIM_HASHTAGS, DIM_USERS, FCT_TWEETS, STG_TWEETS
+from tweets_etl.report.periods import NOT_JUDGED_NAME
+from tweets_etl.tables import (
+    BRIDGE_TWEET_HASHTAGS,
+    DIM_HASHTAGS,
+    DIM_USERS,
+    FCT_TWEETS,
+    STG_TWEETS,
+    UNKNOWN_MEMBER,
+)
 
 SUMMARY_TABLES = (FCT_TWEETS, STG_TWEETS, DIM_USERS, DIM_HASHTAGS, BRIDGE_TWEET_HASHTAGS)
-# The dimensions' unknown member, where tweets modelled without the enrich stage point.
-UNKNOWN_MEMBER = "unknown"
-NOT_JUDGED = "not yet judged"
+# What the summary calls tweets modelled without the enrich stage (on the dimensions' unknown member).
+NOT_JUDGED_TEXT = NOT_JUDGED_NAME.lower()
 
 
 def _n(value: int) -> str:
@@ -103,7 +110,7 @@ def _what_people_say(warehouse: Warehouse) -> List[str]:
         return []
     counts = {label: totals[label] or 0 for label in labels}
     # Tweets modelled without the enrich stage sit on dim_sentiments' unknown member, in no label.
-    counts[NOT_JUDGED] = totals["tweets"] - sum(counts.values())
+    counts[NOT_JUDGED_TEXT] = totals["tweets"] - sum(counts.values())
     percents = dict(zip(counts, whole_percents(list(counts.values()))))
     share = " · ".join(f"{label} {percents[label]}%" for label, n in counts.items() if n or label in labels)
     polar = totals["positive"] + totals["negative"]
@@ -137,4 +144,4 @@ def _what_people_say(warehouse: Warehouse) -> List[str]:
 
 
 def _feedback_name(feedback_type: str) -> str:
-    return NOT_JUDGED if feedback_type == UNKNOWN_MEMBER else feedback_type
+    return NOT_JUDGED_TEXT if feedback_type == UNKNOWN_MEMBER else feedback_type

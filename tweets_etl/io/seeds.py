@@ -1,4 +1,4 @@
-"""Seed DataFrames for the fixed dimensions, made from the reference data in tweets_etl.seeds."""
+"""Seed DataFrames for the fixed dimensions, made from the reference data in tweets_etl.reference_data."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from datetime import date
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from tweets_etl import __version__, seeds
+from tweets_etl import __version__
+from tweets_etl.reference_data import LANGUAGES, TWEET_TYPE_DESCRIPTIONS
 from tweets_etl.sentiment.base import DEFAULT_THRESHOLDS, Thresholds, sentiment_ranges
 from tweets_etl.taxonomy import Taxonomy
 
@@ -21,13 +22,11 @@ def fingerprint(*content: object) -> str:
 
 
 def languages(spark: SparkSession) -> DataFrame:
-    return spark.createDataFrame(
-        sorted(seeds.LANGUAGES.items()), "language_code string, language_name string"
-    )
+    return spark.createDataFrame(sorted(LANGUAGES.items()), "language_code string, language_name string")
 
 
 def tweet_types(spark: SparkSession) -> DataFrame:
-    rows = [(name, text, original) for name, (text, original) in seeds.TWEET_TYPES.items()]
+    rows = [(name, text, original) for name, (text, original) in TWEET_TYPE_DESCRIPTIONS.items()]
     return spark.createDataFrame(rows, "tweet_type string, description string, is_original_content boolean")
 
 

@@ -11,17 +11,18 @@ import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set
 
 from tweets_etl.report import svg
-from tweets_etl.report.periods import NOT_JUDGED, NOT_JUDGED_NAME
+from tweets_etl.report.periods import NOT_JUDGED_NAME
 from tweets_etl.report.svg import NEGATIVE, NEUTRAL, POSITIVE, UNSCORED, Bar, Slice, esc
+from tweets_etl.tables import UNKNOWN_MEMBER
 
 LABEL_COLORS = {
     "positive": POSITIVE,
     "neutral": NEUTRAL,
     "negative": NEGATIVE,
     "unscored": UNSCORED,
-    NOT_JUDGED: svg.NOT_JUDGED,
+    UNKNOWN_MEMBER: svg.NOT_JUDGED_COLOR,
 }
-LABEL_NAMES = {NOT_JUDGED: NOT_JUDGED_NAME}
+LABEL_NAMES = {UNKNOWN_MEMBER: NOT_JUDGED_NAME}
 BAND_COLORS = {
     "very_negative": "#b42318",
     "negative": "#e8776f",
@@ -29,7 +30,7 @@ BAND_COLORS = {
     "positive": "#6cc08b",
     "very_positive": "#1f7a45",
     "unscored": UNSCORED,
-    NOT_JUDGED: svg.NOT_JUDGED,
+    UNKNOWN_MEMBER: svg.NOT_JUDGED_COLOR,
 }
 OTHER_COLOR = "#b8c0c8"
 NOT_JUDGED_NOTE = (
@@ -118,7 +119,7 @@ def label_name(label: str) -> str:
 
 
 def _not_judged_note(data: Dict[str, Any]) -> str:
-    return NOT_JUDGED_NOTE if data["summary"].get(NOT_JUDGED) else ""
+    return NOT_JUDGED_NOTE if data["summary"].get(UNKNOWN_MEMBER) else ""
 
 
 def sentiment_share(data: Dict[str, Any]) -> str:
@@ -153,8 +154,8 @@ def volume_and_sentiment(data: Dict[str, Any]) -> str:
     if not buckets:
         return card("Volume and net sentiment", empty(), "timeline", size="wide")
     labels = ["negative", "neutral", "positive", "unscored"]
-    if any(b.get(NOT_JUDGED) for b in buckets):
-        labels.append(NOT_JUDGED)
+    if any(b.get(UNKNOWN_MEMBER) for b in buckets):
+        labels.append(UNKNOWN_MEMBER)
     series = [
         svg.Series(label_name(label), [b.get(label, 0) for b in buckets], LABEL_COLORS[label])
         for label in labels

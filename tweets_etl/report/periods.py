@@ -8,23 +8,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, Dict, Optional, Sequence, Tuple
 
-# dim_sentiments' unknown member: tweets not judged yet (loaded without the enrich stage, or whose
-# judgement is missing). The dashboard counts them on their own, never as unscored (nothing to score)
-# or neutral, so the share of tweets still waiting for a judgement shows.
-NOT_JUDGED = "unknown"
+from tweets_etl.tables import UNKNOWN_MEMBER
+
+# Tweets on dim_sentiments' unknown member are not judged yet (loaded without the enrich stage, or
+# their judgement is missing). The dashboard counts them on their own, never as unscored (nothing to
+# score) or neutral, so the share of tweets still waiting for a judgement shows.
 NOT_JUDGED_NAME = "Not yet judged"
-SENTIMENT_LABELS = ("positive", "neutral", "negative", "unscored", NOT_JUDGED)
-DAILY_SUMS = (
-    "tweets",
-    "retweets",
-    "sentiment_sum",
-    "scored",
-    "positive",
-    "neutral",
-    "negative",
-    "unscored",
-    NOT_JUDGED,
-)
+# The sentiment_label values the dashboard counts tweets by.
+DASHBOARD_LABELS = ("positive", "neutral", "negative", "unscored", UNKNOWN_MEMBER)
+DAILY_SUMS = ("tweets", "retweets", "sentiment_sum", "scored", *DASHBOARD_LABELS)
 MAX_DAILY_BUCKETS = 92  # about a quarter: beyond that, columns get too thin to read on a laptop
 MAX_WEEKLY_BUCKETS = 104
 

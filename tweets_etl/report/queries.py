@@ -20,15 +20,8 @@ from pyspark.sql import functions as F
 
 from tweets_etl.config import identifier
 from tweets_etl.errors import ConfigError
-from tweets_etl.report.periods import (
-    NOT_JUDGED,
-    NOT_JUDGED_NAME,
-    SENTIMENT_LABELS,
-    bucket_timeline,
-    trend_windows,
-)
-
-LABELS = SENTIMENT_LABELS
+from tweets_etl.report.periods import DASHBOARD_LABELS, NOT_JUDGED_NAME, bucket_timeline, trend_windows
+from tweets_etl.tables import UNKNOWN_MEMBER
 
 
 @dataclass(frozen=True)
@@ -117,7 +110,7 @@ def tweet_facts(spark: SparkSession, db: str) -> DataFrame:
             how="left",
         )
         .join(dim("dim_times", "time_key", "hour"), on="time_key", how="left")
-        .withColumn("sentiment_label", F.coalesce("sentiment_label", F.lit(NOT_JUDGED)))
+        .withColumn("sentiment_label", F.coalesce("sentiment_label", F.lit(UNKNOWN_MEMBER)))
         .select(
             "tweet_id",
             "created_date",
@@ -127,21 +120,23 @@ def tweet_facts(spark: SparkSession, db: str) -> DataFrame:
             "sentiment_score",
             "engagement_count",
             "engagement_rate",
-            F.coalesce("sentiment_band", F.lit(NOT_JUDGED)).alias("sentiment_band"),
-            F.when(F.col("sentiment_label") == NOT_JUDGED, F.lit(NOT_JUDGED_NAME))
+            F.coalesce("sentiment_band", F.lit(UNKNOWN_MEMBER)).alias("sentiment_band"),
+            F.when(F.col("sentiment_label") == UNKNOWN_MEMBER, F.lit(NOT_JUDGED_NAME))
             .otherwise(F.coalesce("band_name", "sentiment_band"))
             .alias("band_name"),
             F.coalesce("band_order", F.lit(99)).alias("band_order"),
             "sentiment_label",
-            F.coalesce("device", F.lit("unknown")).alias("device"),
-            F.coalesce("os", F.lit("unknown")).alias("os"),
-            F.coalesce("language_name", F.lit("unknown")).alias("language_name"),
-            F.coalesce("location_source", F.lit("unknown")).alias("location_source"),
+            F.coalesce("device", F.lit(UNKNOWN_MEMBER)).alias("device"),
+            F.coalesce("os", F.lit(UNKNOWN_MEMBER)).alias("os"),
+            F.coalesce("language_name", F.lit(UNKNOWN_MEMBER)).alias("language_name"),
+            F.coalesce("location_source", F.lit(UNKNOWN_MEMBER)).alias("location_source"),
             "location_name",
             "country",
-            F.coalesce("tweet_type", F.lit("unknown")).alias("tweet_type"),
-            F.coalesce("feedback_type", F.lit(NOT_JUDGED)).alias("feedback_type"),
-            F.when(F.coalesce("feedback_type", F.lit(NOT_JUDGED)) == NOT_JUDGED, F.lit(NOT_JUDGED_NAME))
+            F.coalesce("tweet_type", F.lit(UNKNOWN_MEMBER)).alias("tweet_type"),
+            F.coalesce("feedback_type", F.lit(UNKNOWN_MEMBER)).alias("feedback_type"),
+            F.when(
+                F.coalesce("feedback_type", F.lit(UNKNOWN_MEMBER)) == UNKNOWN_MEMBER, F.lit(NOT_JUDGED_NAME)
+            )
             .otherwise(F.col("feedback_name"))
             .alias("feedback_name"),
             F.coalesce("feedback_order", F.lit(99)).alias("feedback_order"),
@@ -156,7 +151,7 @@ def _not_spam() -> Column:
 
 def _label_counts() -> List[Column]:
     label = F.col("sentiment_label")
-    return [F.count(F.when(label == name, 1)).alias(name) for name in LABELS]
+    return [F.count(F.when(label == name, 1)).alias(name) for name in DASHBOARD_LABELS]
 
 
 def summarize(facts: DataFrame, *, kept_rule: Optional[Column]) -> Dict[str, Any]:
@@ -177,9 +172,12 @@ def summarize(facts: DataFrame, *, kept_rule: Optional[Column]) -> Dict[str, Any
         F.countDistinct(kept(F.col("user_key"))).alias("authors"),
         F.min(kept(F.col("created_date"))).alias("first_date"),
         F.max(kept(F.col("created_date"))).alias("last_date"),
-        F.count(kept(F.when(F.col("device") == "unknown", 1))).alias("unknown_device"),
-        F.count(kept(F.when(F.col("location_source") == "unknown", 1))).alias("unknown_location"),
-        *[F.count(kept(F.when(F.col("sentiment_label") == name, 1))).alias(name) for name in LABELS],
+        F.count(kept(F.when(F.col("device") == UNKNOWN_MEMBER, 1))).alias("unknown_device"),
+        F.count(kept(F.when(F.col("location_source") == UNKNOWN_MEMBER, 1))).alias("unknown_location"),
+        *[
+            F.count(kept(F.when(F.col("sentiment_label") == name, 1))).alias(name)
+            for name in DASHBOARD_LABELS
+        ],
     ).first()
     summary = row.asDict()
     polar = summary["positive"] + summary["negative"]
@@ -206,13 +204,13 @@ def _breakdowns(kept: DataFrame, top: int) -> Dict[str, Any]:
         _counts(kept, "sentiment_band", "band_name", "band_order", "sentiment_label"),
         key=lambda item: item["band_order"],
     )
-    share = {name: 0 for name in LABELS}
+    share = {name: 0 for name in DASHBOARD_LABELS}
     for band in bands:
         share[band["sentiment_label"]] = share.get(band["sentiment_label"], 0) + band["tweets"]
     sources = _counts(kept, "device", "os")
     hours = {row["hour"]: row["tweets"] for row in _counts(kept, "hour") if row["hour"] is not None}
     places = kept.where(F.col("location_source") == "place")
-    named = kept.where((F.col("location_source") != "unknown") & F.col("location_name").isNotNull())
+    named = kept.where((F.col("location_source") != UNKNOWN_MEMBER) & F.col("location_name").isNotNull())
     return {
         "sentiment_bands": [
             {

@@ -16,7 +16,7 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 INK, MUTED, GRID = "#1f2933", "#616e7c", "#e4e7eb"
 ACCENT = "#2563eb"
 POSITIVE, NEUTRAL, NEGATIVE, UNSCORED = "#2f9e5b", "#a3adb8", "#d64545", "#d9dee3"
-NOT_JUDGED = "#e8c07d"  # tweets the enrich stage has not judged yet: apart from every sentiment
+NOT_JUDGED_COLOR = "#e8c07d"  # tweets the enrich stage has not judged yet: apart from every sentiment
 
 
 def esc(text: object) -> str:

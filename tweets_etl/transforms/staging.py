@@ -19,6 +19,7 @@ from typing import Optional
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from tweets_etl.reference_data import TWEET_TYPE_DESCRIPTIONS
 from tweets_etl.tables import RAW_RECORDS, STG_TWEETS
 from tweets_etl.transforms.ingest import REJECT_REASONS, referenced_id
 from tweets_etl.transforms.text import (
@@ -32,7 +33,7 @@ from tweets_etl.transforms.text import (
     unescape_html,
 )
 
-TWEET_TYPES = ("original", "retweet", "quote", "reply")
+TWEET_TYPES = tuple(TWEET_TYPE_DESCRIPTIONS)  # original, retweet, quote, reply
 
 
 def dedupe_order() -> tuple:

@@ -11,7 +11,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from tests.frames import in_order
-from tweets_etl.seeds import TWEET_TYPES
+from tweets_etl.reference_data import TWEET_TYPE_DESCRIPTIONS
 from tweets_etl.tables import FCT_TWEETS, STG_TWEETS, UNKNOWN_KEY
 from tweets_etl.transforms.dimensions import (
     build_dim_dates,
@@ -261,7 +261,7 @@ def test_fact_keys_are_the_dimension_keys_of_the_same_natural_values(spark, star
         [("en", "English"), ("und", "Undetermined")], "language_code string, language_name string"
     )
     types = spark.createDataFrame(
-        [(name, text, original) for name, (text, original) in TWEET_TYPES.items()],
+        [(name, text, original) for name, (text, original) in TWEET_TYPE_DESCRIPTIONS.items()],
         "tweet_type string, description string, is_original_content boolean",
     )
     days = spark.createDataFrame([(date(2022, 12, 5),), (date(2022, 12, 6),)], "full_date date")

@@ -85,7 +85,8 @@ LANGUAGES = {
     "art": "Artificial / emoji only",
 }
 
-TWEET_TYPES = {
+# Tweet types: description, and whether the tweet's text is its author's own.
+TWEET_TYPE_DESCRIPTIONS = {
     "original": ("A post written by its author", True),
     "retweet": ("A repost of another tweet, without added text", False),
     "quote": ("A repost with the author's own comment", True),
