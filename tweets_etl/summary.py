@@ -8,6 +8,7 @@ from pyspark.sql import functions as F
 
 from tweets_etl.batch import RunResult
 from tweets_etl.io.warehouse import Warehouse
+from tweets_etl.report.format import count
 from tweets_etl.report.periods import NOT_JUDGED_NAME
 from tweets_etl.tables import (
     BRIDGE_TWEET_HASHTAGS,
@@ -23,10 +24,6 @@ SUMMARY_TABLES = (FCT_TWEETS, STG_TWEETS, DIM_USERS, DIM_HASHTAGS, BRIDGE_TWEET_
 NOT_JUDGED_TEXT = NOT_JUDGED_NAME.lower()
 
 
-def _n(value: int) -> str:
-    return f"{value:,}"
-
-
 def run_summary(result: RunResult, warehouse: Warehouse) -> List[str]:
     seconds = (result.finished_at - result.started_at).total_seconds()
     stages = ", ".join(f"{name} {secs:.1f}s" for name, secs in result.stage_seconds.items())
@@ -35,11 +32,13 @@ def run_summary(result: RunResult, warehouse: Warehouse) -> List[str]:
     if result.is_reconciled is not None:
         mark = "reconciled" if result.is_reconciled else "NOT RECONCILED"
         lines.append(
-            f"  raw records {_n(counts.get('raw_records', 0))} = staged {_n(counts.get('staged', 0))}"
-            f" + duplicates {_n(counts.get('duplicates', 0))} + rejects {_n(counts.get('rejects', 0))}: {mark}"
+            f"  raw records {count(counts.get('raw_records', 0))} = staged {count(counts.get('staged', 0))}"
+            f" + duplicates {count(counts.get('duplicates', 0))} + rejects {count(counts.get('rejects', 0))}: {mark}"
         )
     if result.rejects_by_reason:
-        lines.append("  rejects: " + ", ".join(f"{k} {_n(v)}" for k, v in result.rejects_by_reason.items()))
+        lines.append(
+            "  rejects: " + ", ".join(f"{k} {count(v)}" for k, v in result.rejects_by_reason.items())
+        )
     if result.checks:
         failed = [c.check_name for c in result.checks if not c.passed]
         lines.append(f"  quality gates: {len(result.checks) - len(failed)} passed, {len(failed)} failed")
@@ -47,7 +46,7 @@ def run_summary(result: RunResult, warehouse: Warehouse) -> List[str]:
     if not warehouse.exists(FCT_TWEETS.name):
         return lines
     sizes = " · ".join(
-        f"{t.name} {_n(warehouse.count(t))}" for t in SUMMARY_TABLES if warehouse.exists(t.name)
+        f"{t.name} {count(warehouse.count(t))}" for t in SUMMARY_TABLES if warehouse.exists(t.name)
     )
     lines.append(f"  tables in {warehouse.db}: {sizes}")
     # Spam left out, as on every line below and on the dashboard: promo tweets are mostly hashtags.
@@ -64,7 +63,7 @@ def run_summary(result: RunResult, warehouse: Warehouse) -> List[str]:
     )
     if top:
         lines.append(
-            "  top hashtags (no spam): " + " · ".join(f"#{r['hashtag']} {_n(r['count'])}" for r in top)
+            "  top hashtags (no spam): " + " · ".join(f"#{r['hashtag']} {count(r['count'])}" for r in top)
         )
     lines.extend(_what_people_say(warehouse))
     per_day = (
@@ -76,7 +75,7 @@ def run_summary(result: RunResult, warehouse: Warehouse) -> List[str]:
         .collect()
     )
     if per_day:
-        days = " · ".join(f"{r['created_date']:%m-%d} {_n(r['count'])}" for r in reversed(per_day))
+        days = " · ".join(f"{r['created_date']:%m-%d} {count(r['count'])}" for r in reversed(per_day))
         lines.append(f"  tweets per day (latest 7): {days}")
     return lines
 
@@ -115,7 +114,7 @@ def _what_people_say(warehouse: Warehouse) -> List[str]:
     share = " · ".join(f"{label} {percents[label]}%" for label, n in counts.items() if n or label in labels)
     polar = totals["positive"] + totals["negative"]
     net = (totals["positive"] - totals["negative"]) / polar if polar else 0.0
-    lines = [f"  sentiment: {share} · net {net:+.2f} (spam flagged and left out: {_n(totals['spam'])})"]
+    lines = [f"  sentiment: {share} · net {net:+.2f} (spam flagged and left out: {count(totals['spam'])})"]
     feedback = (
         warehouse.spark.table(warehouse.name("mart_feedback_daily"))
         .groupBy("feedback_type")
@@ -125,7 +124,7 @@ def _what_people_say(warehouse: Warehouse) -> List[str]:
     )
     lines.append(
         "  feedback: "
-        + " · ".join(f"{_feedback_name(r['feedback_type'])} {_n(r['tweets'])}" for r in feedback)
+        + " · ".join(f"{_feedback_name(r['feedback_type'])} {count(r['tweets'])}" for r in feedback)
     )
     aspects = (
         warehouse.spark.table(warehouse.name("mart_aspect_sentiment"))
@@ -137,7 +136,7 @@ def _what_people_say(warehouse: Warehouse) -> List[str]:
         lines.append(
             "  top aspects (net sentiment): "
             + " · ".join(
-                f"{r['aspect']} {_n(r['tweets'])} ({(r['net_sentiment'] or 0):+.2f})" for r in aspects
+                f"{r['aspect']} {count(r['tweets'])} ({(r['net_sentiment'] or 0):+.2f})" for r in aspects
             )
         )
     return lines

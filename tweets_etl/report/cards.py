@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set
 
+from tweets_etl.report import format as fmt
 from tweets_etl.report import svg
 from tweets_etl.report.periods import NOT_JUDGED_NAME
 from tweets_etl.report.svg import NEGATIVE, NEUTRAL, POSITIVE, UNSCORED, Bar, Slice, esc
@@ -79,10 +80,6 @@ def _bars(
     ]
 
 
-def _share(part: int, whole: int) -> str:
-    return svg.percent(part / whole) if whole else "0%"
-
-
 def top_hashtags(data: Dict[str, Any], limit: int = 5) -> str:
     items = data["top_hashtags"][:limit]
     chart = svg.hbar(_bars(items, "hashtag", prefix="#")) if items else empty()
@@ -129,8 +126,8 @@ def sentiment_share(data: Dict[str, Any]) -> str:
         Slice(label_name(item["label"]), item["tweets"], LABEL_COLORS.get(item["label"], OTHER_COLOR))
         for item in items
     ]
-    chart = svg.donut(slices, center=svg.count(total), caption="tweets") if slices else empty()
-    keys = legend((f"{s.label} {_share(int(s.value), total)}", s.color) for s in slices)
+    chart = svg.donut(slices, center=fmt.count(total), caption="tweets") if slices else empty()
+    keys = legend((f"{s.label} {fmt.share(int(s.value), total)}", s.color) for s in slices)
     return card(
         "Sentiment share", chart, "sentiment_share", note=_not_judged_note(data), extra=keys, size="center"
     )
@@ -143,8 +140,8 @@ def tweet_types(data: Dict[str, Any]) -> str:
         Slice(item["tweet_type"].title(), item["tweets"], TYPE_COLORS.get(item["tweet_type"], OTHER_COLOR))
         for item in items
     ]
-    chart = svg.donut(slices, center=svg.count(total), caption="tweets") if slices else empty()
-    keys = legend((f"{s.label} {_share(int(s.value), total)}", s.color) for s in slices)
+    chart = svg.donut(slices, center=fmt.count(total), caption="tweets") if slices else empty()
+    keys = legend((f"{s.label} {fmt.share(int(s.value), total)}", s.color) for s in slices)
     return card("Tweet types", chart, "tweet_types", extra=keys, size="center")
 
 
@@ -221,7 +218,7 @@ def aspects(data: Dict[str, Any]) -> str:
                 (label.title(), item[label], LABEL_COLORS[label])
                 for label in ("negative", "neutral", "positive", "unscored")
             ],
-            note=f"{svg.count(item['tweets'])} tweets · net {_signed(item['net_sentiment'])}",
+            note=f"{fmt.count(item['tweets'])} tweets · net {fmt.signed(item['net_sentiment'])}",
         )
         for item in ordered
     ]
@@ -232,10 +229,6 @@ def aspects(data: Dict[str, Any]) -> str:
 
 def _net(item: Dict[str, Any]) -> float:
     return item["net_sentiment"] if item["net_sentiment"] is not None else 0.0
-
-
-def _signed(value: Optional[float]) -> str:
-    return svg.signed(value) if value is not None else "n/a"
 
 
 def frustrates_and_pleases(data: Dict[str, Any], count: int = 3) -> str:
@@ -257,8 +250,8 @@ def frustrates_and_pleases(data: Dict[str, Any], count: int = 3) -> str:
             return f'<p class="muted">{esc(none)}</p>'
         listed = "".join(
             f'<li class="{tone}"><div class="row"><strong>{esc(r["aspect_name"])}</strong><span class="net">net '
-            f'{_signed(r["net_sentiment"])}</span></div><span class="muted">{svg.count(r["tweets"])} tweets · '
-            f"{svg.count(r['complaints'])} complaints · {svg.count(r['suggestions'])} suggestions</span></li>"
+            f'{fmt.signed(r["net_sentiment"])}</span></div><span class="muted">{fmt.count(r["tweets"])} tweets · '
+            f"{fmt.count(r['complaints'])} complaints · {fmt.count(r['suggestions'])} suggestions</span></li>"
             for r in rows
         )
         return f'<ol class="ranked">{listed}</ol>'
@@ -331,12 +324,12 @@ def _gist(text: str) -> str:
 
 def _quote(item: Dict[str, Any]) -> str:
     tweet_id = str(item["tweet_id"])
-    score = _signed(item["sentiment_score"])
+    score = fmt.signed(item["sentiment_score"])
     engagements = item["engagement_count"] or 0
     unit = "engagement" if engagements == 1 else "engagements"
     return (
         f'<blockquote class="tweet"><p>{esc(item["text"] or "")}</p><footer>{esc(item["created_date"] or "")} · '
-        f"{svg.count(engagements)} {unit} · sentiment {score} · "
+        f"{fmt.count(engagements)} {unit} · sentiment {score} · "
         f'<a href="https://x.com/i/web/status/{esc(tweet_id)}" rel="noopener noreferrer">open on X</a></footer></blockquote>'
     )
 
@@ -347,7 +340,7 @@ def languages(data: Dict[str, Any]) -> str:
 
 def locations(data: Dict[str, Any]) -> str:
     unknown = data["summary"].get("unknown_location", 0)
-    note = f"tagged place, else the author's profile text; {svg.count(unknown)} tweets without either"
+    note = f"tagged place, else the author's profile text; {fmt.count(unknown)} tweets without either"
     return by_attribute(data, "locations", "location_name", "Top locations", "locations", note)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from tweets_etl.report import cards, svg
+from tweets_etl.report import format as fmt
 from tweets_etl.report.svg import esc
 from tweets_etl.sentiment.base import DEFAULT_THRESHOLDS, Thresholds
 
@@ -121,7 +122,7 @@ def render_dashboard(data: Dict[str, Any], thresholds: Thresholds = DEFAULT_THRE
 
 
 def _title(summary: Dict[str, Any]) -> str:
-    return f"ChatGPT on X: {svg.count(summary['tweets'])} tweets"
+    return f"ChatGPT on X: {fmt.count(summary['tweets'])} tweets"
 
 
 def _period(summary: Dict[str, Any]) -> str:
@@ -136,10 +137,10 @@ def _header(data: Dict[str, Any]) -> str:
     if data["include_spam"]:
         spam = '<span class="spam">spam included</span>'
     else:
-        spam = f'<span class="spam">{svg.count(summary["spam_excluded"])} spam, bot or promo tweets left out</span>'
+        spam = f'<span class="spam">{fmt.count(summary["spam_excluded"])} spam, bot or promo tweets left out</span>'
     return (
         '<header class="top"><h1>What people say about ChatGPT on X</h1>'
-        f"<p>{svg.count(summary['tweets'])} tweets · {esc(_period(summary))} · {spam} · "
+        f"<p>{fmt.count(summary['tweets'])} tweets · {esc(_period(summary))} · {spam} · "
         f"database {esc(data['database'])} · generated {esc(data['generated_at'])}</p></header>"
     )
 
@@ -154,19 +155,21 @@ def _kpis(summary: Dict[str, Any], thresholds: Thresholds) -> str:
     rate = summary["avg_engagement_rate"]
     net = summary["net_sentiment"]
     tiles: List[str] = [
-        _kpi("Tweets", svg.count(tweets), f"{svg.count(summary['authors'])} authors"),
-        _kpi("Retweets", svg.count(summary["retweets"]), f"{_share(summary['retweets'], tweets)} of tweets"),
+        _kpi("Tweets", fmt.count(tweets), f"{fmt.count(summary['authors'])} authors"),
+        _kpi(
+            "Retweets", fmt.count(summary["retweets"]), f"{fmt.share(summary['retweets'], tweets)} of tweets"
+        ),
         '<div class="kpi gauge"><div class="label">Average sentiment</div>'
         f'<figure class="chart" data-chart="sentiment_gauge">{_gauge(summary["avg_sentiment"], thresholds)}</figure></div>',
-        _kpi("Net sentiment", svg.signed(net) if net is not None else "n/a", "(positive − negative) ÷ both"),
+        _kpi("Net sentiment", fmt.signed(net), "(positive − negative) ÷ both"),
         _kpi(
             "Avg engagement rate",
-            svg.percent(rate, 2) if rate is not None else "n/a",
+            fmt.percent(rate, 2) if rate is not None else fmt.NOT_AVAILABLE,
             "engagements ÷ impressions, per tweet",
         ),
         _kpi(
             "Engagements",
-            svg.count(summary["engagements"]),
+            fmt.count(summary["engagements"]),
             "likes + retweets + replies + quotes of posts (not of retweets)",
         ),
     ]
@@ -180,10 +183,6 @@ def _gauge(value: Optional[float], thresholds: Thresholds) -> str:
         positive_at_least=thresholds.positive_at_least,
         caption="average sentiment",
     )
-
-
-def _share(part: int, whole: int) -> str:
-    return svg.percent(part / whole) if whole else "0%"
 
 
 def _about(data: Dict[str, Any], thresholds: Thresholds) -> str:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import List, Optional, Sequence, Tuple
 
+from tweets_etl.report.format import count, percent, signed
+
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 INK, MUTED, GRID = "#1f2933", "#616e7c", "#e4e7eb"
 ACCENT = "#2563eb"
@@ -52,18 +54,6 @@ def _rect(x: float, y: float, w: float, h: float, color: str, title: str, rx: fl
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def count(value: float) -> str:
-    return f"{round(value):,}"
-
-
-def percent(value: float, digits: int = 0) -> str:
-    return f"{value * 100:.{digits}f}%"
-
-
-def signed(value: float) -> str:
-    return f"{value:+.2f}"
 
 
 @dataclass(frozen=True)
@@ -180,7 +170,7 @@ def gauge(
     body.append(
         _text(cx + (r_out + r_in) / 2, cy + 16, f"{high:+.0f}", anchor="middle", fill=MUTED, font_size="11")
     )
-    shown = signed(value) if value is not None else "n/a"
+    shown = signed(value)
     body.append(_text(cx, cy + 40, shown, anchor="middle", font_size="24", font_weight="600"))
     return _svg(width, height, f"gauge: {caption} {shown}", body)
 

@@ -33,7 +33,6 @@ SCORE_COLUMNS = (
     "sentiment_label",
     "sentiment_band",
 )
-SENTIMENT_COLUMNS = ("sentiment_text", *SCORE_COLUMNS)
 
 
 def sentiment_text(text: Column) -> Column:
