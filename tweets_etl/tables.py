@@ -1,4 +1,5 @@
-"""The warehouse's data dictionary: every table, its grain, partitioning, columns, types and comments.
+"""The warehouse's data dictionary: every table, its grain, partitioning, columns, types and comments,
+and the two views that read raw_records (the marts over the star schema are in :mod:`tweets_etl.marts`).
 
 The Hive DDL is generated from these definitions, and the writer refuses a DataFrame whose columns
 differ from them, so the documentation cannot drift from what is stored.
@@ -30,6 +31,16 @@ class Table:
     @property
     def columns(self) -> Tuple[str, ...]:
         return tuple(self.schema.fieldNames())
+
+
+@dataclass(frozen=True)
+class View:
+    """A view the warehouse serves: its name, the comment BI tools show as its description, and its
+    SELECT, with ``{db}`` where the database goes."""
+
+    name: str
+    comment: str
+    sql: str
 
 
 def _table(name: str, comment: str, *columns: T.StructField, partition_by: Optional[str] = None) -> Table:
@@ -131,6 +142,20 @@ RAW_RECORDS = _table(
     column("raw_record", S, "the raw text of a quarantined record (null for usable tweets)"),
     column("batch_id", S, "the batch (set of input files) the record was loaded with"),
     partition_by="batch_id",
+)
+# raw_records read two ways: the usable tweets, and the quarantine.
+RAW_VIEWS: Tuple[View, ...] = (
+    View(
+        "raw_tweets",
+        "Usable raw records: one row per tweet occurrence of a batch, as loaded",
+        "SELECT * FROM {db}.raw_records WHERE reject_reason IS NULL",
+    ),
+    View(
+        "raw_rejects",
+        "Quarantined raw records: why each was rejected, and its raw text",
+        "SELECT batch_id, source_file, page_id, tweet_position, retrieved_at, tweet_id, reject_reason,"
+        " reject_detail, raw_record FROM {db}.raw_records WHERE reject_reason IS NOT NULL",
+    ),
 )
 
 DIM_USERS = _table(
@@ -402,80 +427,4 @@ TABLES: Dict[str, Table] = {
         ETL_RUNS,
         DQ_RESULTS,
     )
-}
-
-_NOT_SPAM = "NOT COALESCE(f.is_spam, false)"
-_LABEL_COUNTS = """
-  COUNT(CASE WHEN s.sentiment_label = 'positive' THEN 1 END) AS positive_tweets,
-  COUNT(CASE WHEN s.sentiment_label = 'neutral' THEN 1 END) AS neutral_tweets,
-  COUNT(CASE WHEN s.sentiment_label = 'negative' THEN 1 END) AS negative_tweets,
-  COUNT(CASE WHEN s.sentiment_label = 'unscored' THEN 1 END) AS unscored_tweets,
-  (COUNT(CASE WHEN s.sentiment_label = 'positive' THEN 1 END) - COUNT(CASE WHEN s.sentiment_label = 'negative' THEN 1 END))
-    / NULLIF(COUNT(CASE WHEN s.sentiment_label IN ('positive', 'negative') THEN 1 END), 0) AS net_sentiment"""
-
-
-def _average_score(score: str) -> str:
-    """AVG of a score in [-1, 1], summed in fixed point: a sum of doubles depends on the order rows
-    are read in (its last bits), so rerunning a batch could change a mart that no table changed."""
-    return f"CAST(AVG(CAST({score} AS DECIMAL(9, 6))) AS DOUBLE)"
-
-
-_AVG_SENTIMENT = _average_score("f.sentiment_score")
-_AVG_SENTIMENT_NOT_SPAM = _average_score(f"CASE WHEN {_NOT_SPAM} THEN f.sentiment_score END")
-
-
-# Views: raw_tweets and raw_rejects over the one physical raw_records, then the marts analysts and
-# the dashboard read. Marts leave spam out and say how much they left out.
-VIEWS: Dict[str, str] = {
-    "raw_tweets": "SELECT * FROM {db}.raw_records WHERE reject_reason IS NULL",
-    "raw_rejects": (
-        "SELECT batch_id, source_file, page_id, tweet_position, retrieved_at, tweet_id, reject_reason,"
-        " reject_detail, raw_record FROM {db}.raw_records WHERE reject_reason IS NOT NULL"
-    ),
-    "mart_daily_sentiment": f"""
-SELECT f.created_date,
-  COUNT(CASE WHEN {_NOT_SPAM} THEN 1 END) AS tweets,
-  COUNT(CASE WHEN {_NOT_SPAM} AND f.is_retweet THEN 1 END) AS retweets,
-  {_AVG_SENTIMENT_NOT_SPAM} AS avg_sentiment,
-  COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'positive' THEN 1 END) AS positive_tweets,
-  COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'neutral' THEN 1 END) AS neutral_tweets,
-  COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'negative' THEN 1 END) AS negative_tweets,
-  COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'unscored' THEN 1 END) AS unscored_tweets,
-  (COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'positive' THEN 1 END)
-    - COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'negative' THEN 1 END))
-    / NULLIF(COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label IN ('positive', 'negative') THEN 1 END), 0)
-    AS net_sentiment,
-  COUNT(CASE WHEN NOT ({_NOT_SPAM}) THEN 1 END) AS spam_tweets_excluded
-FROM {{db}}.fct_tweets f JOIN {{db}}.dim_sentiments s ON f.sentiment_key = s.sentiment_key
-GROUP BY f.created_date""",
-    "mart_aspect_sentiment": f"""
-SELECT a.aspect, a.aspect_name, a.sort_order, COUNT(*) AS tweets, {_AVG_SENTIMENT} AS avg_sentiment,{_LABEL_COUNTS}
-FROM {{db}}.bridge_tweet_aspects b
-JOIN {{db}}.fct_tweets f ON f.tweet_id = b.tweet_id AND f.created_date = b.created_date
-JOIN {{db}}.dim_aspects a ON a.aspect_key = b.aspect_key
-JOIN {{db}}.dim_sentiments s ON s.sentiment_key = f.sentiment_key
-WHERE {_NOT_SPAM}
-GROUP BY a.aspect, a.aspect_name, a.sort_order""",
-    "mart_feedback_daily": f"""
-SELECT f.created_date, t.feedback_type, t.feedback_name, COUNT(*) AS tweets, {_AVG_SENTIMENT} AS avg_sentiment
-FROM {{db}}.fct_tweets f JOIN {{db}}.dim_feedback_types t ON t.feedback_type_key = f.feedback_type_key
-WHERE {_NOT_SPAM}
-GROUP BY f.created_date, t.feedback_type, t.feedback_name""",
-    "mart_top_feedback": """
-SELECT aspect, aspect_name, feedback_type, feedback_rank, tweet_id, created_date, text, engagement_count,
-  sentiment_score
-FROM (
-  SELECT a.aspect, a.aspect_name, e.feedback_type, e.tweet_id, e.created_date, s.text, f.engagement_count,
-    f.sentiment_score,
-    ROW_NUMBER() OVER (PARTITION BY a.aspect, e.feedback_type
-                       ORDER BY f.engagement_count DESC NULLS LAST, e.tweet_id) AS feedback_rank
-  FROM {db}.int_tweets_enriched e
-  JOIN {db}.stg_tweets s ON s.tweet_id = e.tweet_id AND s.created_date = e.created_date
-  JOIN {db}.bridge_tweet_aspects b ON b.tweet_id = e.tweet_id AND b.created_date = e.created_date
-  JOIN {db}.dim_aspects a ON a.aspect_key = b.aspect_key
-  JOIN {db}.fct_tweets f ON f.tweet_id = e.tweet_id AND f.created_date = e.created_date
-  WHERE e.feedback_type IN ('complaint', 'suggestion') AND NOT COALESCE(e.is_spam, false)
-    AND s.tweet_type <> 'retweet'
-) ranked
-WHERE feedback_rank <= 5""",
 }

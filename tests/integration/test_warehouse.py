@@ -15,7 +15,7 @@ pytestmark = pytest.mark.spark
 
 def test_rebuild_builds_an_empty_table_from_nothing_then_from_its_rows(spark, pipeline_config):
     warehouse = Warehouse(spark, pipeline_config.warehouse.database)
-    warehouse.ensure([DIM_SOURCES], views={})
+    warehouse.ensure([DIM_SOURCES], views=())
     seen = []
 
     def build(names):
@@ -44,7 +44,7 @@ SOURCES = ["Twitter Web App", "Twitter for iPhone"]
 def swap_warehouse(spark):
     """A database of its own, holding dim_sources with two members and the unknown one."""
     warehouse = Warehouse(spark, "swap_recovery")
-    warehouse.ensure([DIM_SOURCES], views={})
+    warehouse.ensure([DIM_SOURCES], views=())
     batch = spark.createDataFrame([(name,) for name in SOURCES], "source string")
     warehouse.overwrite_partitions(build_dim_sources(batch, None), DIM_SOURCES)
     yield warehouse
@@ -72,7 +72,7 @@ def test_a_swap_that_died_after_its_copy_was_ready_is_finished_by_the_next_run(s
     empty = spark.createDataFrame([], DIM_SOURCES.schema)
     swap_warehouse.overwrite_partitions(empty, DIM_SOURCES)
 
-    swap_warehouse.ensure([DIM_SOURCES], views={})
+    swap_warehouse.ensure([DIM_SOURCES], views=())
 
     assert _source_names(swap_warehouse) == sorted([*SOURCES, "unknown"])
     assert not swap_warehouse.exists(f"{DIM_SOURCES.name}__next")
@@ -92,7 +92,7 @@ def test_a_copy_that_died_before_it_was_whole_is_dropped_and_the_table_kept(spar
 def test_a_changed_taxonomy_keeps_the_members_it_dropped(spark, swap_warehouse):
     """Facts of days judged before the change still point at a dropped aspect: it stays, the kept
     ones take their new attributes, and an unchanged fingerprint writes nothing."""
-    swap_warehouse.ensure([DIM_ASPECTS], views={})
+    swap_warehouse.ensure([DIM_ASPECTS], views=())
 
     def from_taxonomy(aspects):
         rows = [(aspect, name, "", order) for order, (aspect, name) in enumerate(aspects, start=1)]

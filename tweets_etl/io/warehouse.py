@@ -18,33 +18,44 @@ from pyspark.sql import types as T
 
 from tweets_etl.config import identifier
 from tweets_etl.errors import TweetsEtlError
-from tweets_etl.tables import TABLES, VIEWS, Table
+from tweets_etl.marts import MARTS
+from tweets_etl.tables import RAW_VIEWS, TABLES, Table, View
 
 log = logging.getLogger(__name__)
 FINGERPRINT_PROPERTY = "tweets_etl.fingerprint"
 # Set on a table's ``__next`` copy once the copy is whole: from then on it, not the table, is the truth.
 SWAP_READY_PROPERTY = "tweets_etl.swap_ready"
 _STAGING_SUFFIX = "__next"
+# The views ensure() creates: raw_records read two ways, then the marts.
+WAREHOUSE_VIEWS = (*RAW_VIEWS, *MARTS)
 
 
 class SchemaDriftError(TweetsEtlError):
     """A table in Hive, or a DataFrame about to be written, does not match the data dictionary."""
 
 
-def _quote(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("'", "\\'")
+def sql_string(text: str) -> str:
+    """``text`` as a quoted SQL string literal (Spark and Hive read backslash escapes in it)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def create_table_sql(db: str, table: Table, table_format: str, name: Optional[str] = None) -> str:
     columns = ",\n  ".join(
-        f"`{field.name}` {field.dataType.simpleString()} COMMENT '{_quote(field.metadata.get('comment', ''))}'"
+        f"`{field.name}` {field.dataType.simpleString()}"
+        f" COMMENT {sql_string(field.metadata.get('comment', ''))}"
         for field in table.schema.fields
     )
     partition = f"\nPARTITIONED BY ({table.partition_by})" if table.partition_by else ""
     return (
         f"CREATE TABLE IF NOT EXISTS {db}.{name or table.name} (\n  {columns}\n)\n"
-        f"USING {table_format}{partition}\nCOMMENT '{_quote(table.comment)}'"
+        f"USING {table_format}{partition}\nCOMMENT {sql_string(table.comment)}"
     )
+
+
+def create_view_sql(db: str, view: View) -> str:
+    """Create ``view`` in ``db``, or replace it with this definition, comment included."""
+    head = f"CREATE OR REPLACE VIEW {db}.{view.name} COMMENT {sql_string(view.comment)} AS"
+    return f"{head}\n{view.sql.format(db=db)}"
 
 
 def _shape(schema: T.StructType) -> List[tuple]:
@@ -63,8 +74,9 @@ class Warehouse:
     def name(self, table: str) -> str:
         return f"{self.db}.{identifier(table, key='table name')}"
 
-    def ensure(self, tables: Iterable[Table] = (), views: Optional[Dict[str, str]] = None) -> None:
-        """Create the database, the given tables (default: all) and the views, if missing."""
+    def ensure(self, tables: Iterable[Table] = (), views: Optional[Sequence[View]] = None) -> None:
+        """Create the database and the given tables (default: all) if missing, and create or refresh
+        the given views (default: :data:`WAREHOUSE_VIEWS`)."""
         self.spark.sql(
             f"CREATE DATABASE IF NOT EXISTS {self.db} COMMENT 'What people say about ChatGPT on X'"
         )
@@ -73,8 +85,8 @@ class Warehouse:
                 self._check_drift(table)
             else:
                 self.spark.sql(create_table_sql(self.db, table, self.format))
-        for view, sql in (VIEWS if views is None else views).items():
-            self.spark.sql(f"CREATE OR REPLACE VIEW {self.name(view)} AS {sql.format(db=self.db)}")
+        for view in WAREHOUSE_VIEWS if views is None else views:
+            self.spark.sql(create_view_sql(self.db, view))
         self.finish_interrupted_swaps()
 
     def finish_interrupted_swaps(self) -> List[str]:
@@ -177,7 +189,7 @@ class Warehouse:
             return False
         self.rebuild(table, build)
         self.spark.sql(
-            f"ALTER TABLE {name} SET TBLPROPERTIES ('{FINGERPRINT_PROPERTY}' = '{_quote(fingerprint)}')"
+            f"ALTER TABLE {name} SET TBLPROPERTIES ('{FINGERPRINT_PROPERTY}' = {sql_string(fingerprint)})"
         )
         return True
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Dict, List, Tuple
 
 from tweets_etl.config import identifier
+from tweets_etl.io.warehouse import create_view_sql
+from tweets_etl.tables import View
 
 _TWEET_COLUMNS = """
   f.tweet_id AS `Tweet ID`,
@@ -91,14 +93,13 @@ JOIN {db}.fct_tweets f ON f.tweet_id = b.tweet_id AND f.created_date = b.created
 LEFT JOIN {db}.dim_sentiments s ON s.sentiment_key = f.sentiment_key
 LEFT JOIN {db}.dim_feedback_types ft ON ft.feedback_type_key = f.feedback_type_key"""
 
-# (name, comment, SQL with {db}); the comment is what BI tools show as the view's description.
-BI_VIEWS: Tuple[Tuple[str, str, str], ...] = (
-    (
+BI_VIEWS: Tuple[View, ...] = (
+    View(
         "v_tweets",
         "One row per tweet with every dimension joined and readable column names (spam kept: filter Is Spam)",
         f"SELECT{_TWEET_COLUMNS}{_TWEET_JOINS}",
     ),
-    (
+    View(
         "v_hashtags",
         "One row per tweet and hashtag; relate to v_tweets on Tweet ID",
         "SELECT CONCAT('#', h.hashtag) AS `Hashtag`,"
@@ -106,7 +107,7 @@ BI_VIEWS: Tuple[Tuple[str, str, str], ...] = (
         "\nLEFT JOIN {db}.dim_hashtags h ON h.hashtag_key = b.hashtag_key"
         f"{_BRIDGE_JOINS}",
     ),
-    (
+    View(
         "v_aspects",
         "One row per tweet and aspect (what it is about); relate to v_tweets on Tweet ID",
         "SELECT a.aspect_name AS `Aspect`, a.description AS `Aspect Description`, a.sort_order AS `Aspect Order`,"
@@ -114,7 +115,7 @@ BI_VIEWS: Tuple[Tuple[str, str, str], ...] = (
         "\nLEFT JOIN {db}.dim_aspects a ON a.aspect_key = b.aspect_key"
         f"{_BRIDGE_JOINS}",
     ),
-    (
+    View(
         "v_daily_sentiment",
         "One row per day: tweets, retweets, sentiment counts and net sentiment (spam left out and counted)",
         "SELECT created_date AS `Date`, tweets AS `Tweets`, retweets AS `Retweets`,"
@@ -122,7 +123,7 @@ BI_VIEWS: Tuple[Tuple[str, str, str], ...] = (
         " negative_tweets AS `Negative`, unscored_tweets AS `Unscored`, net_sentiment AS `Net Sentiment`,"
         " spam_tweets_excluded AS `Spam Left Out`\nFROM {db}.mart_daily_sentiment",
     ),
-    (
+    View(
         "v_top_feedback",
         "The most engaging complaints and suggestions per aspect (top 5 each; no spam, no retweets)",
         "SELECT aspect_name AS `Aspect`, feedback_type AS `Feedback Type`, feedback_rank AS `Rank`,"
@@ -132,21 +133,14 @@ BI_VIEWS: Tuple[Tuple[str, str, str], ...] = (
 )
 
 
-def _quote(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("'", "\\'")
-
-
 def view_statements(database: str) -> List[Tuple[str, str]]:
     """``(view name, CREATE OR REPLACE VIEW statement)`` for every BI view in ``database``."""
     db = identifier(database, key="warehouse.database")
-    return [
-        (name, f"CREATE OR REPLACE VIEW {db}.{name} COMMENT '{_quote(comment)}' AS\n{sql.format(db=db)}")
-        for name, comment, sql in BI_VIEWS
-    ]
+    return [(view.name, create_view_sql(db, view)) for view in BI_VIEWS]
 
 
 def create_bi_views(spark, database: str) -> Dict[str, str]:
     """Create (or refresh) the views; returns each view's name and comment."""
     for _, statement in view_statements(database):
         spark.sql(statement)
-    return {name: comment for name, comment, _ in BI_VIEWS}
+    return {view.name: view.comment for view in BI_VIEWS}

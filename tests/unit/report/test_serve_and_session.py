@@ -17,6 +17,7 @@ from tweets_etl.cli import main
 from tweets_etl.commands.serve import _is_loopback
 from tweets_etl.config import load_config
 from tweets_etl.errors import ConfigError
+from tweets_etl.io.warehouse import WAREHOUSE_VIEWS
 from tweets_etl.metastore import (
     MetastoreBusyError,
     derby_lock_file,
@@ -25,7 +26,7 @@ from tweets_etl.metastore import (
 )
 from tweets_etl.report.bi_views import BI_VIEWS, view_statements
 from tweets_etl.report.thrift_server import ServeError, check_port_free
-from tweets_etl.tables import TABLES, VIEWS
+from tweets_etl.tables import TABLES
 
 
 def test_a_port_in_use_is_refused_in_one_sentence():
@@ -54,13 +55,13 @@ def test_loopback_hosts(host, loopback):
 def test_bi_views_read_only_qualified_warehouse_objects():
     statements = dict(view_statements("sales_db"))
     assert list(statements) == ["v_tweets", "v_hashtags", "v_aspects", "v_daily_sentiment", "v_top_feedback"]
-    known = set(TABLES) | set(VIEWS)
+    known = set(TABLES) | {view.name for view in WAREHOUSE_VIEWS}
     for name, sql in statements.items():
         assert sql.startswith(f"CREATE OR REPLACE VIEW sales_db.{name} COMMENT '")
         sources = re.findall(r"\b(?:FROM|JOIN)\s+([\w.]+)", sql)
         assert sources and all(source.startswith("sales_db.") for source in sources), name
         assert {source.split(".", 1)[1] for source in sources} <= known, name
-    assert all(comment and "'" not in comment for _, comment, _ in BI_VIEWS)
+    assert all(view.comment and "'" not in view.comment for view in BI_VIEWS)
 
 
 def test_bi_views_refuse_a_database_name_that_is_not_an_identifier():

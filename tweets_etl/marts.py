@@ -1,0 +1,98 @@
+"""The marts: views over the star schema that analysts and the dashboard read, always current.
+
+Each is a :class:`~tweets_etl.tables.View` (name, comment, SELECT with ``{db}``), created or refreshed
+by :meth:`tweets_etl.io.warehouse.Warehouse.ensure` beside the raw views of the data dictionary. Marts
+leave spam out and say how much they left out. The SQL is plain HiveQL, so a cluster's HiveServer2
+can read the views as Spark created them.
+"""
+
+from __future__ import annotations
+
+from typing import Tuple
+
+from tweets_etl.tables import View
+
+_NOT_SPAM = "NOT COALESCE(f.is_spam, false)"
+_LABEL_COUNTS = """
+  COUNT(CASE WHEN s.sentiment_label = 'positive' THEN 1 END) AS positive_tweets,
+  COUNT(CASE WHEN s.sentiment_label = 'neutral' THEN 1 END) AS neutral_tweets,
+  COUNT(CASE WHEN s.sentiment_label = 'negative' THEN 1 END) AS negative_tweets,
+  COUNT(CASE WHEN s.sentiment_label = 'unscored' THEN 1 END) AS unscored_tweets,
+  (COUNT(CASE WHEN s.sentiment_label = 'positive' THEN 1 END) - COUNT(CASE WHEN s.sentiment_label = 'negative' THEN 1 END))
+    / NULLIF(COUNT(CASE WHEN s.sentiment_label IN ('positive', 'negative') THEN 1 END), 0) AS net_sentiment"""
+
+
+def _average_score(score: str) -> str:
+    """AVG of a score in [-1, 1], summed in fixed point: a sum of doubles depends on the order rows
+    are read in (its last bits), so rerunning a batch could change a mart that no table changed."""
+    return f"CAST(AVG(CAST({score} AS DECIMAL(9, 6))) AS DOUBLE)"
+
+
+_AVG_SENTIMENT = _average_score("f.sentiment_score")
+_AVG_SENTIMENT_NOT_SPAM = _average_score(f"CASE WHEN {_NOT_SPAM} THEN f.sentiment_score END")
+
+MARTS: Tuple[View, ...] = (
+    View(
+        "mart_daily_sentiment",
+        "One row per day: tweets, retweets, average and net sentiment, tweets per sentiment label"
+        " (spam left out, and counted)",
+        f"""
+SELECT f.created_date,
+  COUNT(CASE WHEN {_NOT_SPAM} THEN 1 END) AS tweets,
+  COUNT(CASE WHEN {_NOT_SPAM} AND f.is_retweet THEN 1 END) AS retweets,
+  {_AVG_SENTIMENT_NOT_SPAM} AS avg_sentiment,
+  COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'positive' THEN 1 END) AS positive_tweets,
+  COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'neutral' THEN 1 END) AS neutral_tweets,
+  COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'negative' THEN 1 END) AS negative_tweets,
+  COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'unscored' THEN 1 END) AS unscored_tweets,
+  (COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'positive' THEN 1 END)
+    - COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'negative' THEN 1 END))
+    / NULLIF(COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label IN ('positive', 'negative') THEN 1 END), 0)
+    AS net_sentiment,
+  COUNT(CASE WHEN NOT ({_NOT_SPAM}) THEN 1 END) AS spam_tweets_excluded
+FROM {{db}}.fct_tweets f JOIN {{db}}.dim_sentiments s ON f.sentiment_key = s.sentiment_key
+GROUP BY f.created_date""",
+    ),
+    View(
+        "mart_aspect_sentiment",
+        "One row per aspect: tweets, average and net sentiment, tweets per sentiment label (no spam)",
+        f"""
+SELECT a.aspect, a.aspect_name, a.sort_order, COUNT(*) AS tweets, {_AVG_SENTIMENT} AS avg_sentiment,{_LABEL_COUNTS}
+FROM {{db}}.bridge_tweet_aspects b
+JOIN {{db}}.fct_tweets f ON f.tweet_id = b.tweet_id AND f.created_date = b.created_date
+JOIN {{db}}.dim_aspects a ON a.aspect_key = b.aspect_key
+JOIN {{db}}.dim_sentiments s ON s.sentiment_key = f.sentiment_key
+WHERE {_NOT_SPAM}
+GROUP BY a.aspect, a.aspect_name, a.sort_order""",
+    ),
+    View(
+        "mart_feedback_daily",
+        "One row per day and feedback type: tweets and average sentiment (no spam)",
+        f"""
+SELECT f.created_date, t.feedback_type, t.feedback_name, COUNT(*) AS tweets, {_AVG_SENTIMENT} AS avg_sentiment
+FROM {{db}}.fct_tweets f JOIN {{db}}.dim_feedback_types t ON t.feedback_type_key = f.feedback_type_key
+WHERE {_NOT_SPAM}
+GROUP BY f.created_date, t.feedback_type, t.feedback_name""",
+    ),
+    View(
+        "mart_top_feedback",
+        "The five most engaging complaints and suggestions per aspect, with their text (no spam, no retweets)",
+        """
+SELECT aspect, aspect_name, feedback_type, feedback_rank, tweet_id, created_date, text, engagement_count,
+  sentiment_score
+FROM (
+  SELECT a.aspect, a.aspect_name, e.feedback_type, e.tweet_id, e.created_date, s.text, f.engagement_count,
+    f.sentiment_score,
+    ROW_NUMBER() OVER (PARTITION BY a.aspect, e.feedback_type
+                       ORDER BY f.engagement_count DESC NULLS LAST, e.tweet_id) AS feedback_rank
+  FROM {db}.int_tweets_enriched e
+  JOIN {db}.stg_tweets s ON s.tweet_id = e.tweet_id AND s.created_date = e.created_date
+  JOIN {db}.bridge_tweet_aspects b ON b.tweet_id = e.tweet_id AND b.created_date = e.created_date
+  JOIN {db}.dim_aspects a ON a.aspect_key = b.aspect_key
+  JOIN {db}.fct_tweets f ON f.tweet_id = e.tweet_id AND f.created_date = e.created_date
+  WHERE e.feedback_type IN ('complaint', 'suggestion') AND NOT COALESCE(e.is_spam, false)
+    AND s.tweet_type <> 'retweet'
+) ranked
+WHERE feedback_rank <= 5""",
+    ),
+)
