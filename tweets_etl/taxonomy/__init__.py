@@ -32,7 +32,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import yaml
 
-from tweets_etl.errors import ConfigError
+from tweets_etl.errors import ConfigError, first_line
 from tweets_etl.taxonomy.patterns import java_problem, lexicon_pattern, python_regex
 
 SENTIMENT_VALUES = ("negative", "neutral", "positive", "unscored")
@@ -167,7 +167,7 @@ def _java_refusal(compile_in_java: Any, pattern: str) -> Optional[str]:
     try:
         compile_in_java(pattern)
     except IllegalArgumentException as error:  # PySpark's translation of PatternSyntaxException
-        return (error.desc or "").strip().splitlines()[0] if (error.desc or "").strip() else "refused"
+        return first_line(error.desc or "") or "refused"
     except Py4JJavaError as error:  # the same, where PySpark does not translate it
         java = error.java_exception
         if java.getClass().getName() != "java.util.regex.PatternSyntaxException":
