@@ -10,16 +10,48 @@ from __future__ import annotations
 
 from typing import Tuple
 
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+
+from tweets_etl.sentiment.base import LABEL_IDS_POSITIVE_FIRST
 from tweets_etl.tables import View
 
-_NOT_SPAM = "NOT COALESCE(f.is_spam, false)"
-_LABEL_COUNTS = """
-  COUNT(CASE WHEN s.sentiment_label = 'positive' THEN 1 END) AS positive_tweets,
-  COUNT(CASE WHEN s.sentiment_label = 'neutral' THEN 1 END) AS neutral_tweets,
-  COUNT(CASE WHEN s.sentiment_label = 'negative' THEN 1 END) AS negative_tweets,
-  COUNT(CASE WHEN s.sentiment_label = 'unscored' THEN 1 END) AS unscored_tweets,
-  (COUNT(CASE WHEN s.sentiment_label = 'positive' THEN 1 END) - COUNT(CASE WHEN s.sentiment_label = 'negative' THEN 1 END))
-    / NULLIF(COUNT(CASE WHEN s.sentiment_label IN ('positive', 'negative') THEN 1 END), 0) AS net_sentiment"""
+
+def is_spam_sql(alias: str) -> str:
+    """SQL: the tweet row ``alias`` (fct_tweets or int_tweets_enriched) is spam; an unset flag is not."""
+    return f"COALESCE({alias}.is_spam, false)"
+
+
+def not_spam_sql(alias: str) -> str:
+    """SQL: the rows the marts and the dashboard keep."""
+    return f"NOT {is_spam_sql(alias)}"
+
+
+def not_spam() -> Column:
+    """The same rule as :func:`not_spam_sql`, as a Column over a DataFrame with ``is_spam``."""
+    return ~F.coalesce(F.col("is_spam"), F.lit(False))
+
+
+def _count(condition: str) -> str:
+    return f"COUNT(CASE WHEN {condition} THEN 1 END)"
+
+
+def _net_sentiment(positive: str, negative: str) -> str:
+    """SQL for :func:`tweets_etl.sentiment.base.net_sentiment` over two count expressions."""
+    return f"({positive} - {negative})\n    / NULLIF({positive} + {negative}, 0)"
+
+
+def _label_counts(kept: str = "") -> str:
+    """``<label>_tweets`` per sentiment label (positive first) and ``net_sentiment`` over the rows
+    ``kept`` selects (every row when empty); ``s`` is dim_sentiments."""
+
+    def count(label: str) -> str:
+        is_label = f"s.sentiment_label = '{label}'"
+        return _count(f"{kept} AND {is_label}" if kept else is_label)
+
+    columns = [f"{count(label)} AS {label}_tweets" for label in LABEL_IDS_POSITIVE_FIRST]
+    columns.append(f"{_net_sentiment(count('positive'), count('negative'))} AS net_sentiment")
+    return ",\n  ".join(columns)
 
 
 def _average_score(score: str) -> str:
@@ -28,6 +60,7 @@ def _average_score(score: str) -> str:
     return f"CAST(AVG(CAST({score} AS DECIMAL(9, 6))) AS DOUBLE)"
 
 
+_NOT_SPAM = not_spam_sql("f")
 _AVG_SENTIMENT = _average_score("f.sentiment_score")
 _AVG_SENTIMENT_NOT_SPAM = _average_score(f"CASE WHEN {_NOT_SPAM} THEN f.sentiment_score END")
 
@@ -38,18 +71,11 @@ MARTS: Tuple[View, ...] = (
         " (spam left out, and counted)",
         f"""
 SELECT f.created_date,
-  COUNT(CASE WHEN {_NOT_SPAM} THEN 1 END) AS tweets,
-  COUNT(CASE WHEN {_NOT_SPAM} AND f.is_retweet THEN 1 END) AS retweets,
+  {_count(_NOT_SPAM)} AS tweets,
+  {_count(f"{_NOT_SPAM} AND f.is_retweet")} AS retweets,
   {_AVG_SENTIMENT_NOT_SPAM} AS avg_sentiment,
-  COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'positive' THEN 1 END) AS positive_tweets,
-  COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'neutral' THEN 1 END) AS neutral_tweets,
-  COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'negative' THEN 1 END) AS negative_tweets,
-  COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'unscored' THEN 1 END) AS unscored_tweets,
-  (COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'positive' THEN 1 END)
-    - COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label = 'negative' THEN 1 END))
-    / NULLIF(COUNT(CASE WHEN {_NOT_SPAM} AND s.sentiment_label IN ('positive', 'negative') THEN 1 END), 0)
-    AS net_sentiment,
-  COUNT(CASE WHEN NOT ({_NOT_SPAM}) THEN 1 END) AS spam_tweets_excluded
+  {_label_counts(_NOT_SPAM)},
+  {_count(is_spam_sql("f"))} AS spam_tweets_excluded
 FROM {{db}}.fct_tweets f JOIN {{db}}.dim_sentiments s ON f.sentiment_key = s.sentiment_key
 GROUP BY f.created_date""",
     ),
@@ -57,7 +83,8 @@ GROUP BY f.created_date""",
         "mart_aspect_sentiment",
         "One row per aspect: tweets, average and net sentiment, tweets per sentiment label (no spam)",
         f"""
-SELECT a.aspect, a.aspect_name, a.sort_order, COUNT(*) AS tweets, {_AVG_SENTIMENT} AS avg_sentiment,{_LABEL_COUNTS}
+SELECT a.aspect, a.aspect_name, a.sort_order, COUNT(*) AS tweets, {_AVG_SENTIMENT} AS avg_sentiment,
+  {_label_counts()}
 FROM {{db}}.bridge_tweet_aspects b
 JOIN {{db}}.fct_tweets f ON f.tweet_id = b.tweet_id AND f.created_date = b.created_date
 JOIN {{db}}.dim_aspects a ON a.aspect_key = b.aspect_key
@@ -76,8 +103,8 @@ GROUP BY f.created_date, t.feedback_type, t.feedback_name""",
     ),
     View(
         "mart_top_feedback",
-        "The five most engaging complaints and suggestions per aspect, with their text (no spam, no retweets)",
-        """
+        "The five most engaging complaints and suggestions per aspect, with their text (no spam or retweets)",
+        f"""
 SELECT aspect, aspect_name, feedback_type, feedback_rank, tweet_id, created_date, text, engagement_count,
   sentiment_score
 FROM (
@@ -85,12 +112,12 @@ FROM (
     f.sentiment_score,
     ROW_NUMBER() OVER (PARTITION BY a.aspect, e.feedback_type
                        ORDER BY f.engagement_count DESC NULLS LAST, e.tweet_id) AS feedback_rank
-  FROM {db}.int_tweets_enriched e
-  JOIN {db}.stg_tweets s ON s.tweet_id = e.tweet_id AND s.created_date = e.created_date
-  JOIN {db}.bridge_tweet_aspects b ON b.tweet_id = e.tweet_id AND b.created_date = e.created_date
-  JOIN {db}.dim_aspects a ON a.aspect_key = b.aspect_key
-  JOIN {db}.fct_tweets f ON f.tweet_id = e.tweet_id AND f.created_date = e.created_date
-  WHERE e.feedback_type IN ('complaint', 'suggestion') AND NOT COALESCE(e.is_spam, false)
+  FROM {{db}}.int_tweets_enriched e
+  JOIN {{db}}.stg_tweets s ON s.tweet_id = e.tweet_id AND s.created_date = e.created_date
+  JOIN {{db}}.bridge_tweet_aspects b ON b.tweet_id = e.tweet_id AND b.created_date = e.created_date
+  JOIN {{db}}.dim_aspects a ON a.aspect_key = b.aspect_key
+  JOIN {{db}}.fct_tweets f ON f.tweet_id = e.tweet_id AND f.created_date = e.created_date
+  WHERE e.feedback_type IN ('complaint', 'suggestion') AND {not_spam_sql("e")}
     AND s.tweet_type <> 'retweet'
 ) ranked
 WHERE feedback_rank <= 5""",

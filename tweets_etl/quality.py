@@ -19,7 +19,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from tweets_etl.io.warehouse import Warehouse
-from tweets_etl.sentiment.base import SENTIMENT_LABELS
+from tweets_etl.sentiment.base import LABEL_IDS
 from tweets_etl.side_by_side import run_side_by_side
 from tweets_etl.tables import (
     BRIDGE_TWEET_ASPECTS,
@@ -112,13 +112,12 @@ def run_checks(warehouse: Warehouse, batch_records: DataFrame, batch_dates: Sequ
         (aspects, "aspect_key", warehouse.read(DIM_ASPECTS), BRIDGE_TWEET_ASPECTS, DIM_ASPECTS.name),
     ]
     fact_keys = ["tweet_id", *(key for key, _ in FACT_RELATIONSHIPS)]
-    labels = tuple(label.id for label in SENTIMENT_LABELS)
     gates = run_side_by_side(
         [
             lambda: tweet_id_gates(report, id_sources),
             lambda: _value_rules(stg, STG_TWEETS, accepted={"tweet_type": TWEET_TYPES}),
             lambda: _value_rules(fct, FCT_TWEETS, not_null=fact_keys),
-            lambda: _value_rules(enriched, INT_TWEETS_ENRICHED, accepted={"sentiment_label": labels}),
+            lambda: _value_rules(enriched, INT_TWEETS_ENRICHED, accepted={"sentiment_label": LABEL_IDS}),
             lambda: _relationships(warehouse, fct),
             lambda: _orphans(bridges),
             lambda: _unique_keys([(warehouse.read(dim), dim) for dim in DIMENSIONS]),

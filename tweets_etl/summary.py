@@ -8,8 +8,10 @@ from pyspark.sql import functions as F
 
 from tweets_etl.batch import RunResult
 from tweets_etl.io.warehouse import Warehouse
-from tweets_etl.report.format import count
+from tweets_etl.marts import not_spam
+from tweets_etl.report.format import count, signed
 from tweets_etl.report.periods import NOT_JUDGED_NAME
+from tweets_etl.sentiment.base import LABEL_IDS_POSITIVE_FIRST, net_sentiment
 from tweets_etl.tables import (
     BRIDGE_TWEET_HASHTAGS,
     DIM_HASHTAGS,
@@ -50,10 +52,10 @@ def run_summary(result: RunResult, warehouse: Warehouse) -> List[str]:
     )
     lines.append(f"  tables in {warehouse.db}: {sizes}")
     # Spam left out, as on every line below and on the dashboard: promo tweets are mostly hashtags.
-    not_spam = warehouse.read(FCT_TWEETS).where(~F.coalesce(F.col("is_spam"), F.lit(False)))
+    kept = warehouse.read(FCT_TWEETS).where(not_spam())
     top = (
         warehouse.read(BRIDGE_TWEET_HASHTAGS)
-        .join(not_spam.select("tweet_id", "created_date"), on=["tweet_id", "created_date"], how="left_semi")
+        .join(kept.select("tweet_id", "created_date"), on=["tweet_id", "created_date"], how="left_semi")
         .groupBy("hashtag_key")
         .count()
         .join(warehouse.read(DIM_HASHTAGS), on="hashtag_key", how="inner")
@@ -99,7 +101,7 @@ def _what_people_say(warehouse: Warehouse) -> List[str]:
     if not warehouse.exists("mart_daily_sentiment"):
         return []
     mart = warehouse.spark.table(warehouse.name("mart_daily_sentiment"))
-    labels = ("positive", "neutral", "negative", "unscored")
+    labels = LABEL_IDS_POSITIVE_FIRST
     totals = mart.agg(
         *[F.sum(f"{label}_tweets").alias(label) for label in labels],
         F.sum("tweets").alias("tweets"),
@@ -112,9 +114,8 @@ def _what_people_say(warehouse: Warehouse) -> List[str]:
     counts[NOT_JUDGED_TEXT] = totals["tweets"] - sum(counts.values())
     percents = dict(zip(counts, whole_percents(list(counts.values()))))
     share = " · ".join(f"{label} {percents[label]}%" for label, n in counts.items() if n or label in labels)
-    polar = totals["positive"] + totals["negative"]
-    net = (totals["positive"] - totals["negative"]) / polar if polar else 0.0
-    lines = [f"  sentiment: {share} · net {net:+.2f} (spam flagged and left out: {count(totals['spam'])})"]
+    net = net_sentiment(counts["positive"], counts["negative"])
+    lines = [f"  sentiment: {share} · net {signed(net)} (spam flagged and left out: {count(totals['spam'])})"]
     feedback = (
         warehouse.spark.table(warehouse.name("mart_feedback_daily"))
         .groupBy("feedback_type")
@@ -136,7 +137,7 @@ def _what_people_say(warehouse: Warehouse) -> List[str]:
         lines.append(
             "  top aspects (net sentiment): "
             + " · ".join(
-                f"{r['aspect']} {count(r['tweets'])} ({(r['net_sentiment'] or 0):+.2f})" for r in aspects
+                f"{r['aspect']} {count(r['tweets'])} ({signed(r['net_sentiment'])})" for r in aspects
             )
         )
     return lines

@@ -316,7 +316,8 @@ def test_the_summary_names_tweets_modelled_without_enrich_as_not_yet_judged(
 
     sentiment = next(line for line in lines if line.startswith("  sentiment: "))
     feedback = next(line for line in lines if line.startswith("  feedback: "))
+    # No positive or negative tweet: net sentiment is n/a, as on the dashboard, not +0.00.
     assert sentiment.startswith(
-        "  sentiment: positive 0% · neutral 0% · negative 0% · unscored 0% · not yet judged 100%"
+        "  sentiment: positive 0% · neutral 0% · negative 0% · unscored 0% · not yet judged 100% · net n/a "
     )
     assert feedback.startswith("  feedback: not yet judged ") and "unknown" not in feedback

@@ -16,9 +16,10 @@ from typing import Dict, List, Tuple
 
 from tweets_etl.config import identifier
 from tweets_etl.io.warehouse import create_view_sql
+from tweets_etl.marts import is_spam_sql
 from tweets_etl.tables import View
 
-_TWEET_COLUMNS = """
+_TWEET_COLUMNS = f"""
   f.tweet_id AS `Tweet ID`,
   f.created_date AS `Tweet Date`,
   f.created_at AS `Tweet Time (UTC)`,
@@ -62,7 +63,7 @@ _TWEET_COLUMNS = """
   f.aspect_count AS `Aspect Count`,
   f.has_media AS `Has Media`,
   f.is_retweet AS `Is Retweet`,
-  COALESCE(f.is_spam, false) AS `Is Spam`"""
+  {is_spam_sql("f")} AS `Is Spam`"""
 
 _TWEET_JOINS = """
 FROM {db}.fct_tweets f
@@ -78,7 +79,7 @@ LEFT JOIN {db}.dim_feedback_types ft ON ft.feedback_type_key = f.feedback_type_k
 LEFT JOIN {db}.stg_tweets stg ON stg.tweet_id = f.tweet_id AND stg.created_date = f.created_date"""
 
 # Columns a bridge view repeats from the tweet, so most questions need no relationship at all.
-_BRIDGE_TWEET_COLUMNS = """
+_BRIDGE_TWEET_COLUMNS = f"""
   f.tweet_id AS `Tweet ID`,
   f.created_date AS `Tweet Date`,
   s.label_name AS `Sentiment`,
@@ -86,7 +87,7 @@ _BRIDGE_TWEET_COLUMNS = """
   ft.feedback_name AS `Feedback Type`,
   f.engagement_count AS `Engagements`,
   f.is_retweet AS `Is Retweet`,
-  COALESCE(f.is_spam, false) AS `Is Spam`"""
+  {is_spam_sql("f")} AS `Is Spam`"""
 
 _BRIDGE_JOINS = """
 JOIN {db}.fct_tweets f ON f.tweet_id = b.tweet_id AND f.created_date = b.created_date

@@ -14,6 +14,8 @@ from tweets_etl.report import format as fmt
 from tweets_etl.report import svg
 from tweets_etl.report.periods import NOT_JUDGED_NAME
 from tweets_etl.report.svg import NEGATIVE, NEUTRAL, POSITIVE, UNSCORED, Bar, Slice, esc
+from tweets_etl.sentiment.base import LABEL_IDS
+from tweets_etl.sentiment.base import UNSCORED as UNSCORED_LABEL
 from tweets_etl.tables import UNKNOWN_MEMBER
 
 LABEL_COLORS = {
@@ -150,7 +152,7 @@ def volume_and_sentiment(data: Dict[str, Any]) -> str:
     buckets = timeline["buckets"]
     if not buckets:
         return card("Volume and net sentiment", empty(), "timeline", size="wide")
-    labels = ["negative", "neutral", "positive", "unscored"]
+    labels = list(LABEL_IDS)  # stacked negative to positive, bottom to top
     if any(b.get(UNKNOWN_MEMBER) for b in buckets):
         labels.append(UNKNOWN_MEMBER)
     series = [
@@ -214,15 +216,12 @@ def aspects(data: Dict[str, Any]) -> str:
     rows = [
         svg.StackRow(
             item["aspect_name"],
-            [
-                (label.title(), item[label], LABEL_COLORS[label])
-                for label in ("negative", "neutral", "positive", "unscored")
-            ],
+            [(label.title(), item[label], LABEL_COLORS[label]) for label in LABEL_IDS],
             note=f"{fmt.count(item['tweets'])} tweets · net {fmt.signed(item['net_sentiment'])}",
         )
         for item in ordered
     ]
-    keys = legend((label.title(), LABEL_COLORS[label]) for label in ("negative", "neutral", "positive"))
+    keys = legend((label.title(), LABEL_COLORS[label]) for label in LABEL_IDS if label != UNSCORED_LABEL)
     note = "what each aspect's tweets feel, most pleasing first; a tweet can touch several aspects"
     return card("Aspects and sentiment", svg.share_bars(rows), "aspects", note=note, size="wide", extra=keys)
 

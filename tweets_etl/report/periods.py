@@ -8,14 +8,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, Dict, Optional, Sequence, Tuple
 
+from tweets_etl.sentiment.base import LABEL_IDS_POSITIVE_FIRST, net_sentiment
 from tweets_etl.tables import UNKNOWN_MEMBER
 
 # Tweets on dim_sentiments' unknown member are not judged yet (loaded without the enrich stage, or
 # their judgement is missing). The dashboard counts them on their own, never as unscored (nothing to
 # score) or neutral, so the share of tweets still waiting for a judgement shows.
 NOT_JUDGED_NAME = "Not yet judged"
-# The sentiment_label values the dashboard counts tweets by.
-DASHBOARD_LABELS = ("positive", "neutral", "negative", "unscored", UNKNOWN_MEMBER)
+# The sentiment_label values the dashboard counts tweets by, in the order its sentiment share lists them.
+DASHBOARD_LABELS = (*LABEL_IDS_POSITIVE_FIRST, UNKNOWN_MEMBER)
 DAILY_SUMS = ("tweets", "retweets", "sentiment_sum", "scored", *DASHBOARD_LABELS)
 MAX_DAILY_BUCKETS = 92  # about a quarter: beyond that, columns get too thin to read on a laptop
 MAX_WEEKLY_BUCKETS = 104
@@ -75,8 +76,7 @@ def bucket_timeline(days: Sequence[Dict[str, Any]], *, sums: Sequence[str] = DAI
         if "sentiment_sum" in values:
             item["avg_sentiment"] = values["sentiment_sum"] / values["scored"] if values["scored"] else None
         if "positive" in values:
-            polar = values["positive"] + values["negative"]
-            item["net_sentiment"] = (values["positive"] - values["negative"]) / polar if polar else None
+            item["net_sentiment"] = net_sentiment(values["positive"], values["negative"])
         buckets.append(item)
     return {"grain": grain, "buckets": buckets}
 

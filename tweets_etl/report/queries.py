@@ -20,7 +20,9 @@ from pyspark.sql import functions as F
 
 from tweets_etl.config import identifier
 from tweets_etl.errors import ConfigError
+from tweets_etl.marts import not_spam
 from tweets_etl.report.periods import DASHBOARD_LABELS, NOT_JUDGED_NAME, bucket_timeline, trend_windows
+from tweets_etl.sentiment.base import net_sentiment
 from tweets_etl.tables import UNKNOWN_MEMBER
 
 
@@ -47,10 +49,10 @@ def dashboard_data(spark: SparkSession, database: str, options: Optional[ReportO
     options = options or ReportOptions()
     db = identifier(database, key="warehouse.database")
     facts = tweet_facts(spark, db)
-    kept = facts if options.include_spam else facts.where(~F.coalesce(F.col("is_spam"), F.lit(False)))
+    kept = facts if options.include_spam else facts.where(not_spam())
     kept = kept.cache()
     try:
-        summary = summarize(facts, kept_rule=None if options.include_spam else _not_spam())
+        summary = summarize(facts, kept_rule=None if options.include_spam else not_spam())
         data: Dict[str, Any] = {
             "database": db,
             "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -145,10 +147,6 @@ def tweet_facts(spark: SparkSession, db: str) -> DataFrame:
     )
 
 
-def _not_spam() -> Column:
-    return ~F.coalesce(F.col("is_spam"), F.lit(False))
-
-
 def _label_counts() -> List[Column]:
     label = F.col("sentiment_label")
     return [F.count(F.when(label == name, 1)).alias(name) for name in DASHBOARD_LABELS]
@@ -180,8 +178,7 @@ def summarize(facts: DataFrame, *, kept_rule: Optional[Column]) -> Dict[str, Any
         ],
     ).first()
     summary = row.asDict()
-    polar = summary["positive"] + summary["negative"]
-    summary["net_sentiment"] = (summary["positive"] - summary["negative"]) / polar if polar else None
+    summary["net_sentiment"] = net_sentiment(summary["positive"], summary["negative"])
     summary["engagements"] = int(summary["engagements"] or 0)
     for key in ("first_date", "last_date"):
         summary[key] = summary[key].isoformat() if summary[key] else None
@@ -394,8 +391,7 @@ def aspect_sentiment(spark: SparkSession, db: str, kept: DataFrame) -> List[Dict
     aspects = []
     for row in rows:
         item = row.asDict()
-        polar = item["positive"] + item["negative"]
-        item["net_sentiment"] = (item["positive"] - item["negative"]) / polar if polar else None
+        item["net_sentiment"] = net_sentiment(item["positive"], item["negative"])
         aspects.append(item)
     return sorted(aspects, key=lambda item: (-item["tweets"], item["sort_order"] or 0))
 

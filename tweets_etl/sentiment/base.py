@@ -137,6 +137,19 @@ def sentiment_ranges(
 
 # The members at the default (VADER) thresholds; the ids are the same at any thresholds.
 SENTIMENT_LABELS, SENTIMENT_BANDS = sentiment_ranges()
+# The label ids in dim_sentiments' order, negative to positive then unscored: stacked charts draw
+# them in this order, bottom to top.
+LABEL_IDS = tuple(member.id for member in SENTIMENT_LABELS)
+# The same ids positive first: the order of the marts' count columns, the run summary's sentiment line
+# and the dashboard's sentiment share. The marts' columns are published, so this order stays.
+LABEL_IDS_POSITIVE_FIRST = ("positive", "neutral", "negative", UNSCORED)
+
+
+def net_sentiment(positive: int, negative: int) -> Optional[float]:
+    """(positive - negative) / (positive + negative), in [-1, 1]: how opinionated tweets lean. None
+    when there is no positive or negative tweet (the dashboard and the summary show n/a)."""
+    polar = positive + negative
+    return (positive - negative) / polar if polar else None
 
 
 class Scorer(ABC):
