@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# The natural id and name of every dimension's "unknown" member (tweet_type, sentiment_label,
+# feedback_type...), whose surrogate key is tables.UNKNOWN_KEY. Here, not in tables.py, so the
+# dashboard's renderer can use it without importing pyspark.
+UNKNOWN_MEMBER = "unknown"
+
 # Language codes X assigns (BCP 47, plus its own q* codes), with English names.
 LANGUAGES = {
     "am": "Amharic",

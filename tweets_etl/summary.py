@@ -9,6 +9,7 @@ from pyspark.sql import functions as F
 from tweets_etl.batch import RunResult
 from tweets_etl.io.warehouse import Warehouse
 from tweets_etl.marts import not_spam
+from tweets_etl.reference_data import UNKNOWN_MEMBER
 from tweets_etl.report.format import count, signed
 from tweets_etl.report.periods import NOT_JUDGED_NAME
 from tweets_etl.sentiment.base import LABEL_IDS_POSITIVE_FIRST, net_sentiment
@@ -18,7 +19,6 @@ from tweets_etl.tables import (
     DIM_USERS,
     FCT_TWEETS,
     STG_TWEETS,
-    UNKNOWN_MEMBER,
 )
 
 SUMMARY_TABLES = (FCT_TWEETS, STG_TWEETS, DIM_USERS, DIM_HASHTAGS, BRIDGE_TWEET_HASHTAGS)

@@ -18,8 +18,7 @@ S, L, D, B, INT = T.StringType(), T.LongType(), T.DoubleType(), T.BooleanType(),
 TS, DT = T.TimestampType(), T.DateType()
 STRINGS = T.ArrayType(S)
 UNKNOWN_KEY = -1  # the surrogate key of every dimension's "unknown" member
-UNKNOWN_MEMBER = "unknown"  # and its natural id and names (tweet_type, sentiment_label, feedback_type...)
-
+UNKNOWN_KEY = -1  # the surrogate key of every dimension's "unknown" member (its id: reference_data.UNKNOWN_MEMBER)
 
 @dataclass(frozen=True)
 class Table:

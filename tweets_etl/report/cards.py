@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set
 
+from tweets_etl.reference_data import UNKNOWN_MEMBER
 from tweets_etl.report import format as fmt
 from tweets_etl.report import svg
 from tweets_etl.report.periods import NOT_JUDGED_NAME
 from tweets_etl.report.svg import NEGATIVE, NEUTRAL, POSITIVE, UNSCORED, Bar, Slice, esc
 from tweets_etl.sentiment.base import LABEL_IDS
 from tweets_etl.sentiment.base import UNSCORED as UNSCORED_LABEL
-from tweets_etl.tables import UNKNOWN_MEMBER
 
 LABEL_COLORS = {
     "positive": POSITIVE,

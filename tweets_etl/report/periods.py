@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, Dict, Optional, Sequence, Tuple
 
+from tweets_etl.reference_data import UNKNOWN_MEMBER
 from tweets_etl.sentiment.base import LABEL_IDS_POSITIVE_FIRST, net_sentiment
-from tweets_etl.tables import UNKNOWN_MEMBER
 
 # Tweets on dim_sentiments' unknown member are not judged yet (loaded without the enrich stage, or
 # their judgement is missing). The dashboard counts them on their own, never as unscored (nothing to

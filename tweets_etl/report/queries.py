@@ -21,9 +21,9 @@ from pyspark.sql import functions as F
 from tweets_etl.config import identifier
 from tweets_etl.errors import ConfigError
 from tweets_etl.marts import not_spam
+from tweets_etl.reference_data import UNKNOWN_MEMBER
 from tweets_etl.report.periods import DASHBOARD_LABELS, NOT_JUDGED_NAME, bucket_timeline, trend_windows
 from tweets_etl.sentiment.base import net_sentiment
-from tweets_etl.tables import UNKNOWN_MEMBER
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -152,3 +154,10 @@ def test_json_ready_values():
     converted = to_json_ready({"day": date(2024, 1, 2), "rows": [(float("nan"), float("inf"), 0.5)]})
     assert converted == {"day": "2024-01-02", "rows": [[None, None, 0.5]]}
     assert json.dumps(converted, allow_nan=False)
+
+
+def test_the_page_renders_without_pyspark():
+    """The page is plain Python: it renders dashboard.json without Spark."""
+    code = "import sys, tweets_etl.report.page; print('pyspark' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
