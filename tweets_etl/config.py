@@ -85,7 +85,7 @@ class ShipConfig:
     identity_file: Optional[str] = None
     known_hosts: str = "~/.ssh/known_hosts"
     trust_new_host: bool = False
-    remote_dir: str = "landing"
+    remote_dir: str = "landing"  # with the local transport: VarLayout.landing, which `run` reads
     create_remote_dir: bool = False
     timeout_seconds: int = 30
     keepalive_seconds: int = 15
@@ -107,6 +107,115 @@ class ServeConfig:
 
 
 @dataclass(frozen=True)
+class VarLayout:
+    """What lives under VAR_DIR, the one folder for all runtime data: each folder's name is written here
+    only, and the code reaches it through ``config.dirs`` (a typo is then an AttributeError, not a new
+    folder). All of it is runtime data: `make clean-var` deletes VAR_DIR as a whole.
+
+    Tweets go raw (collect, import) -> landing (ship, which then moves what it sent to shipped) ->
+    loaded (run, once the batch is in the tables: their files in warehouse, their definitions in
+    metastore). A few are written by shell or make rather than Python (logs, notebooks, the cron
+    locks): they are named here all the same, and tests/unit/test_var_layout.py checks that scripts/
+    and mk/ use these names.
+    """
+
+    root: Path
+
+    @property
+    def raw(self) -> Path:
+        """Raw files (each finished one with its ``.manifest.json``) that `collect` and `import` write
+        and `ship` sends; `run` with no input refuses the sample while files wait here."""
+        return self.root / "raw"
+
+    @property
+    def shipped(self) -> Path:
+        """Raw files, with their manifests, that `ship` moved out of raw once they arrived verified at
+        the target: an archive, never deleted by the tool."""
+        return self.root / "shipped"
+
+    @property
+    def landing(self) -> Path:
+        """Where `ship` delivers with the local transport by default (``ship.remote_dir: landing`` is
+        relative to VAR_DIR), and what `run` loads when given no input (see landing.py)."""
+        return self.root / "landing"
+
+    @property
+    def loaded(self) -> Path:
+        """``loaded/<batch id>/``: landing's files after `run` loaded their batch through its last stage,
+        moved here so the next run sees only new files; `run --input` on one runs that batch again."""
+        return self.root / "loaded"
+
+    @property
+    def recovered(self) -> Path:
+        """The readable lines of damaged gzip inputs (``<hash of the path>/NAME.recovered``), which the
+        pipeline writes and Spark reads in their place (io/raw.py)."""
+        return self.root / "recovered"
+
+    @property
+    def rejects(self) -> Path:
+        """Rows `import` could not turn into tweets, one JSON line each with the reason
+        (``import-<UTC time>-<id>.jsonl``)."""
+        return self.root / "rejects"
+
+    @property
+    def collect_state(self) -> Path:
+        """``state/collect/<query id>.json`` (with its ``.lock`` and ``.spool.jsonl``): where `collect`
+        resumes a query, written and read by `collect` only."""
+        return self.root / "state" / "collect"
+
+    @property
+    def sample(self) -> Path:
+        """The bundled sample's generated raw pages and their marker: `sample`, or `run` with no input
+        and nothing delivered, writes them, and `run` reads them."""
+        return self.root / "sample"
+
+    @property
+    def reports(self) -> Path:
+        """`report`'s dashboard.html and dashboard.json, unless ``--out`` says otherwise."""
+        return self.root / "reports"
+
+    @property
+    def locks(self) -> Path:
+        """Lock files: `ship`'s ``ship-command.lock`` (ship/lock.py) and scripts/cron_run.sh's
+        ``NAME.lock``, which must share this folder (ship/lock.py says why their names differ)."""
+        return self.root / "locks"
+
+    @property
+    def logs(self) -> Path:
+        """Run logs of scripts/cron_run.sh: ``logs/cron/NAME/NAME-<UTC time>.log`` and ``latest.log``."""
+        return self.root / "logs"
+
+    @property
+    def notebooks(self) -> Path:
+        """The executed copy of notebooks/explore.ipynb, with its plots, that `make notebook` writes."""
+        return self.root / "notebooks"
+
+    @property
+    def bench(self) -> Path:
+        """`make bench`: its generated inputs (``data/``, cached), the floor's Parquet output
+        (``floor-parquet/``) and ``results.json``."""
+        return self.root / "bench"
+
+    @property
+    def metastore(self) -> Path:
+        """The embedded Derby metastore's home (``derby.system.home``, with derby.log), which
+        build_spark creates; unused with ``warehouse.metastore: cluster``."""
+        return self.root / "metastore"
+
+    @property
+    def metastore_db(self) -> Path:
+        """Derby's database in the metastore home: the tables' definitions. While a JVM has it open,
+        Derby locks ``dbex.lck`` in it, which metastore.py checks before Spark starts."""
+        return self.metastore / "metastore_db"
+
+    @property
+    def warehouse(self) -> Path:
+        """The tables' files with the embedded metastore (``spark.sql.warehouse.dir``): one folder per
+        database and table, written by the pipeline's stages; a cluster's metastore keeps them elsewhere."""
+        return self.root / "warehouse"
+
+
+@dataclass(frozen=True)
 class Config:
     env: str = "local"
     var_dir: str = "var"
@@ -125,8 +234,10 @@ class Config:
     def var_path(self) -> Path:
         return Path(self.var_dir).expanduser().resolve()
 
-    def var_subdir(self, name: str) -> Path:
-        return self.var_path / name
+    @property
+    def dirs(self) -> VarLayout:
+        """The folders below var_dir, by what they hold."""
+        return VarLayout(self.var_path)
 
     @property
     def taxonomy_path(self) -> Path:

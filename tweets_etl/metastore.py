@@ -38,7 +38,7 @@ class MetastoreBusyError(TweetsEtlError):
 
 
 def derby_lock_file(config: Config) -> Path:
-    return config.var_path / "metastore" / "metastore_db" / "dbex.lck"
+    return config.dirs.metastore_db / "dbex.lck"
 
 
 def metastore_in_use(config: Config) -> bool:
@@ -63,7 +63,7 @@ def metastore_in_use(config: Config) -> bool:
 
 def require_free_metastore(config: Config, wait_seconds: float = RELEASE_WAIT_SECONDS) -> None:
     """Return once no other process has the metastore open; refuse if one still has after ``wait_seconds``."""
-    folder = config.var_path / "metastore"
+    folder = config.dirs.metastore
     started = time.monotonic()
     announced = False
     while metastore_in_use(config):

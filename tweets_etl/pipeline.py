@@ -38,7 +38,7 @@ def batch_id_for(files: Sequence[RawFile]) -> str:
 def resolve_inputs(config: Config, inputs: Sequence[str], spark: SparkSession) -> List[RawFile]:
     """The raw files of explicit inputs, else of pipeline.inputs from config, else of the landing
     folder (remote folders are listed through ``spark``'s Hadoop FileSystem)."""
-    chosen = list(inputs) or list(config.pipeline.inputs) or [str(config.var_subdir("landing"))]
+    chosen = list(inputs) or list(config.pipeline.inputs) or [str(config.dirs.landing)]
     return find_raw_files(chosen, spark)
 
 
@@ -64,7 +64,7 @@ def run_pipeline(
     warehouse = Warehouse(spark, config.warehouse.database, config.warehouse.table_format)
     try:
         warehouse.ensure()
-        raw = prepare_inputs(files, recovery_dir=config.var_subdir("recovered"))
+        raw = prepare_inputs(files, recovery_dir=config.dirs.recovered)
         context = BatchContext(spark, config, warehouse, raw, result)
         if result.stages and "ingest" not in result.stages:
             _require_ingested(warehouse, result.batch_id)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Dict, Optional
 
-from tweets_etl.config import Config
+from tweets_etl.config import Config, VarLayout
 from tweets_etl.errors import ConfigError, TweetsEtlError
 from tweets_etl.metastore import require_free_metastore
 
@@ -28,7 +28,7 @@ def session_conf(config: Config) -> Dict[str, str]:
     """All Spark settings this config implies (exposed for `make submit`, which passes them as --conf)."""
     conf = {"spark.sql.shuffle.partitions": str(config.spark.shuffle_partitions)}
     if config.warehouse.metastore == "embedded":
-        conf.update(embedded_metastore_conf(config.var_path, Path(config.conf_dir)))
+        conf.update(embedded_metastore_conf(config.dirs, Path(config.conf_dir)))
     if config.spark.master.startswith("local"):
         # The whole job runs in this one JVM: the throughput collector suits a batch better than
         # the default G1 (about 9% faster at 1M tweets on 2 cores, measured with make bench).
@@ -74,18 +74,17 @@ def plain_encoded_columns_conf() -> Dict[str, str]:
     return {f"parquet.enable.dictionary#{path}": "false" for path in NEAR_UNIQUE_COLUMNS}
 
 
-def embedded_metastore_conf(var_dir: Path, conf_dir: Path) -> Dict[str, str]:
+def embedded_metastore_conf(dirs: VarLayout, conf_dir: Path) -> Dict[str, str]:
     """Derby metastore and warehouse folder under the var dir: a laptop needs nothing else. Spark's
     log settings come from the config's folder, which for an installed package is its own copy."""
-    metastore = var_dir / "metastore"
     log4j = conf_dir.resolve() / "spark" / "log4j2.properties"
-    java_options = f"-Dderby.system.home={metastore}"
+    java_options = f"-Dderby.system.home={dirs.metastore}"
     if log4j.is_file():
         java_options += f" -Dlog4j.configurationFile=file:{log4j}"
     return {
-        "spark.sql.warehouse.dir": str(var_dir / "warehouse"),
+        "spark.sql.warehouse.dir": str(dirs.warehouse),
         "spark.hadoop.javax.jdo.option.ConnectionURL": (
-            f"jdbc:derby:;databaseName={metastore / 'metastore_db'};create=true"
+            f"jdbc:derby:;databaseName={dirs.metastore_db};create=true"
         ),
         "spark.driver.extraJavaOptions": java_options,
         # Derby can fail to prune a date partition column: depending on its plan, its direct SQL
@@ -155,7 +154,7 @@ def build_spark(config: Config, *, app_name: Optional[str] = None):
         # Executors on this machine must run the same interpreter and packages as the driver.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         if config.warehouse.metastore == "embedded":
-            (config.var_path / "metastore").mkdir(parents=True, exist_ok=True)
+            config.dirs.metastore.mkdir(parents=True, exist_ok=True)
     for key, value in session_conf(config).items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()

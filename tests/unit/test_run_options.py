@@ -47,32 +47,32 @@ def deliver(folder: Path, name: str = "tweets-1.jsonl.gz") -> Path:
 
 def test_explicit_inputs_come_first(tmp_path):
     config = inputs_config(tmp_path, "hdfs:///configured")
-    deliver(config.var_subdir("landing"))
+    deliver(config.dirs.landing)
 
     assert choose_inputs(config, ["given.jsonl"], force_sample=False) == ["given.jsonl"]
 
 
 def test_configured_inputs_come_before_the_landing_folder(tmp_path):
     config = inputs_config(tmp_path, "hdfs:///a", "/data/b")
-    deliver(config.var_subdir("landing"))
+    deliver(config.dirs.landing)
 
     assert choose_inputs(config, [], force_sample=False) == ["hdfs:///a", "/data/b"]
 
 
 def test_the_landing_folder_is_read_when_something_was_delivered_into_it(tmp_path):
     config = inputs_config(tmp_path)
-    landing = config.var_subdir("landing")
+    landing = config.dirs.landing
     deliver(landing)
 
     assert choose_inputs(config, [], force_sample=False) == [str(landing)]
-    assert not config.var_subdir("sample").exists()
+    assert not config.dirs.sample.exists()
 
 
 def test_raw_files_in_subfolders_of_landing_are_not_replaced_by_the_sample(tmp_path):
     # The pipeline reads landing's subfolders too: falling back to the sample here would load made-up
     # tweets while the real ones wait.
     config = inputs_config(tmp_path)
-    landing = config.var_subdir("landing")
+    landing = config.dirs.landing
     deliver(landing, "2024-05-01/tweets-1.jsonl.gz")
 
     assert choose_inputs(config, [], force_sample=False) == [str(landing)]
@@ -85,7 +85,7 @@ def test_raw_files_in_subfolders_of_landing_are_not_replaced_by_the_sample(tmp_p
 )
 def test_the_sample_is_used_when_landing_holds_nothing_the_pipeline_reads(tmp_path, delivered):
     config = inputs_config(tmp_path)
-    landing = config.var_subdir("landing")
+    landing = config.dirs.landing
     if delivered is not None:
         landing.mkdir(parents=True)
     for name in delivered or []:
@@ -93,22 +93,22 @@ def test_the_sample_is_used_when_landing_holds_nothing_the_pipeline_reads(tmp_pa
 
     chosen = choose_inputs(config, [], force_sample=False)
 
-    sample = config.var_subdir("sample")
+    sample = config.dirs.sample
     assert chosen == [str(sample)]
     assert sorted(sample.glob("*.jsonl.gz"))
 
 
 def test_sample_wins_over_explicit_configured_and_landed_inputs(tmp_path):
     config = inputs_config(tmp_path, "hdfs:///configured")
-    deliver(config.var_subdir("landing"))
+    deliver(config.dirs.landing)
 
-    assert choose_inputs(config, ["given.jsonl"], force_sample=True) == [str(config.var_subdir("sample"))]
+    assert choose_inputs(config, ["given.jsonl"], force_sample=True) == [str(config.dirs.sample)]
 
 
 def test_unshipped_collected_files_stop_the_run_instead_of_the_sample(tmp_path):
     # `tweets-etl import` then `make run` loaded 3,000 made-up tweets while the imported ones waited.
     config = inputs_config(tmp_path)
-    raw = config.var_subdir("raw")
+    raw = config.dirs.raw
     deliver(raw, "import-20240501T000000Z-0001.jsonl.gz")
 
     with pytest.raises(
@@ -117,17 +117,17 @@ def test_unshipped_collected_files_stop_the_run_instead_of_the_sample(tmp_path):
         choose_inputs(config, [], force_sample=False)
 
     assert f"tweets-etl run --input {raw}" in str(error.value)
-    assert not config.var_subdir("sample").exists()
-    assert choose_inputs(config, [], force_sample=True) == [str(config.var_subdir("sample"))]
+    assert not config.dirs.sample.exists()
+    assert choose_inputs(config, [], force_sample=True) == [str(config.dirs.sample)]
 
 
 def test_once_landing_was_loaded_an_empty_landing_means_nothing_new_not_the_sample(tmp_path):
     config = inputs_config(tmp_path)
-    deliver(config.var_subdir("loaded") / "b0123456789abcdef", "2024-05-01/tweets-1.jsonl.gz")
+    deliver(config.dirs.loaded / "b0123456789abcdef", "2024-05-01/tweets-1.jsonl.gz")
 
     assert choose_inputs(config, [], force_sample=False) == []
-    assert not config.var_subdir("sample").exists()
-    assert choose_inputs(config, [], force_sample=True) == [str(config.var_subdir("sample"))]
+    assert not config.dirs.sample.exists()
+    assert choose_inputs(config, [], force_sample=True) == [str(config.dirs.sample)]
 
 
 def test_a_loaded_batch_moves_with_its_manifests_and_leaves_later_arrivals(tmp_path):

@@ -110,7 +110,7 @@ def _run(argv) -> int:
     setup_logging(-1)
 
     config = load_config(var_dir=args.var_dir, overrides={"spark.master": args.master})
-    bench_dir = config.var_subdir("bench")
+    bench_dir = config.dirs.bench
     inputs = data.prepare(bench_dir / "data", args.tweets, args.seed, log=log)
     runs_text = "1 run" if args.repeat == 1 else f"{args.repeat} runs"
     log(f"floor in its own JVM: a warm-up run, then {runs_text} (and as many with Spark's defaults)")

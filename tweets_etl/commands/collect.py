@@ -96,12 +96,12 @@ def handle(args: argparse.Namespace, config: Config) -> int:
             max_retries=settings.max_retries, max_rate_limit_wait=float(settings.max_rate_limit_wait_seconds)
         ),
     )
-    out_dir = Path(args.out).expanduser() if args.out else config.var_subdir("raw")
+    out_dir = Path(args.out).expanduser() if args.out else config.dirs.raw
     with CollectProgress(request.max_tweets) as progress:
         summary = Collector(
             request,
             client=client,
-            state_dir=config.var_subdir("state") / "collect",
+            state_dir=config.dirs.collect_state,
             out_dir=out_dir,
             on_page=progress,
         ).run()

@@ -65,7 +65,7 @@ def register(subparsers, parents) -> None:
 def handle(args: argparse.Namespace, config: Config) -> int:
     from tweets_etl.collect.importers import ImportOptions, run_import, summary_lines
 
-    out_dir = Path(args.out).expanduser() if args.out else config.var_subdir("raw")
+    out_dir = Path(args.out).expanduser() if args.out else config.dirs.raw
     options = ImportOptions(
         format=args.format,
         preset=args.preset,
@@ -73,7 +73,7 @@ def handle(args: argparse.Namespace, config: Config) -> int:
         encoding=args.encoding,
         rotate_bytes=config.collect.rotate_bytes,
     )
-    summary = run_import(args.inputs, options, out_dir=out_dir, rejects_dir=config.var_subdir("rejects"))
+    summary = run_import(args.inputs, options, out_dir=out_dir, rejects_dir=config.dirs.rejects)
     for line in summary_lines(summary, out_dir):
         print(line)
     if summary.failed or (summary.rows_read and not summary.tweets_written):

@@ -48,7 +48,7 @@ def handle(args, config: Config) -> int:
 
     # Checks the options (ConfigError), before Spark starts.
     options = ReportOptions(include_spam=args.include_spam, trend_days=args.trend_days, top=args.top)
-    out_dir = Path(args.out).expanduser().resolve() if args.out else config.var_subdir("reports")
+    out_dir = Path(args.out).expanduser().resolve() if args.out else config.dirs.reports
     spark = open_session(config, app_name="tweets-etl report")
     try:
         files = build_report(spark, config, out_dir, options)

@@ -65,10 +65,10 @@ def choose_inputs(config: Config, explicit: list, force_sample: bool) -> list:
 
     if explicit and not force_sample:
         return explicit
-    landing = config.var_subdir("landing")
+    landing = config.dirs.landing
     if not force_sample and (config.pipeline.inputs or holds_files(landing)):
         return list(config.pipeline.inputs) or [str(landing)]
-    raw = config.var_subdir("raw")
+    raw = config.dirs.raw
     if not force_sample and holds_files(raw):
         # Collected or imported tweets wait in raw until shipped: loading the made-up sample in their
         # place would put fake tweets in the user's warehouse while the real ones sit beside it.
@@ -77,7 +77,7 @@ def choose_inputs(config: Config, explicit: list, force_sample: bool) -> list:
             f"(`tweets-etl ship`, a local move by default) or load them where they are "
             f"(`tweets-etl run --input {raw}`); `--sample` loads the bundled sample instead"
         )
-    if not force_sample and holds_files(config.var_subdir("loaded")):
+    if not force_sample and holds_files(config.dirs.loaded):
         return []  # real tweets were loaded from landing before: the sample must not join them
     sample_dir = ensure_sample(config)
     log.info("no input given: using the bundled sample in %s", sample_dir)
@@ -93,7 +93,7 @@ def handle(args, config: Config) -> int:
 
     stages = stages_to_run(args.stages, config)
     inputs = choose_inputs(config, args.input, args.sample)
-    landing, loaded = config.var_subdir("landing"), config.var_subdir("loaded")
+    landing, loaded = config.dirs.landing, config.dirs.loaded
     if not inputs:
         print(
             f"nothing new in {landing}: every file delivered there is loaded (they are in {loaded}).\n"

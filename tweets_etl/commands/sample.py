@@ -37,7 +37,7 @@ def ensure_sample(config: Config, out: Optional[Path] = None, **overrides) -> Pa
     run or shipment."""
     from tweets_etl.sample.generator import SampleSpec, generator_fingerprint, is_sample_file, write_sample
 
-    out = Path(out or config.var_subdir("sample"))
+    out = Path(out or config.dirs.sample)
     spec = replace(
         SampleSpec(tweets=config.pipeline.sample_tweets, seed=config.pipeline.sample_seed), **overrides
     )

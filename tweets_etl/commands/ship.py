@@ -104,7 +104,7 @@ def handle(args, config: Config) -> int:
     from tweets_etl.ship.lock import ship_lock
 
     explicit_source = args.src_dir is not None
-    source = Path(args.src_dir).expanduser() if explicit_source else config.var_subdir("raw")
+    source = Path(args.src_dir).expanduser() if explicit_source else config.dirs.raw
     if explicit_source and not source.is_dir():
         raise InputError(f"SRC_DIR {source} is not a folder; pass the folder that holds the raw files")
     transport_kind = args.transport or ("sftp" if args.host else config.ship.transport)
@@ -113,7 +113,7 @@ def handle(args, config: Config) -> int:
         # Writes and connects to nothing, so it needs no lock and may run beside a real ship.
         return _dry_run(args, config, source, transport_kind, remote_dir)
     # Planning is inside the lock too: --include-unmanifested writes manifests into SRC_DIR.
-    with ship_lock(config.var_subdir("locks")):
+    with ship_lock(config.dirs.locks):
         return _ship(args, config, source, transport_kind, remote_dir)
 
 
@@ -151,7 +151,7 @@ def _ship(args, config: Config, source: Path, transport_kind: str, remote_dir: s
     shipper = Shipper(
         connect,
         remote_dir,
-        shipped_dir=config.var_subdir("shipped"),
+        shipped_dir=config.dirs.shipped,
         create_remote_dir=create,
         retries=config.ship.retries if args.retries is None else args.retries,
         backoff_seconds=config.ship.backoff_seconds,
@@ -173,8 +173,9 @@ def _describe_target(args, config: Config, transport_kind: str, remote_dir: str)
 
 
 def _local_target(config: Config, remote_dir: str) -> Path:
+    """ship.remote_dir on this machine; a relative one is below VAR_DIR (the default: config.dirs.landing)."""
     path = Path(remote_dir).expanduser()
-    return path if path.is_absolute() else config.var_subdir(remote_dir)
+    return path if path.is_absolute() else config.var_path / path
 
 
 def _connector(args, config: Config, transport_kind: str, remote_dir: str, source: Path):
