@@ -17,8 +17,9 @@ from tweets_etl.schemas import column
 S, L, D, B, INT = T.StringType(), T.LongType(), T.DoubleType(), T.BooleanType(), T.IntegerType()
 TS, DT = T.TimestampType(), T.DateType()
 STRINGS = T.ArrayType(S)
-UNKNOWN_KEY = -1  # the surrogate key of every dimension's "unknown" member
-UNKNOWN_KEY = -1  # the surrogate key of every dimension's "unknown" member (its id: reference_data.UNKNOWN_MEMBER)
+# The surrogate key of every dimension's "unknown" member; its natural id is reference_data.UNKNOWN_MEMBER.
+UNKNOWN_KEY = -1
+
 
 @dataclass(frozen=True)
 class Table:
