@@ -8,13 +8,14 @@ can read the views as Spark created them.
 
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Iterable, Tuple
 
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from tweets_etl.sentiment.base import LABEL_IDS_POSITIVE_FIRST
 from tweets_etl.tables import View
+from tweets_etl.taxonomy import TOP_FEEDBACK_TYPES, plural
 
 
 def is_spam_sql(alias: str) -> str:
@@ -32,6 +33,16 @@ def not_spam() -> Column:
     return ~F.coalesce(F.col("is_spam"), F.lit(False))
 
 
+def sql_string(text: str) -> str:
+    """``text`` as a quoted SQL string literal (Spark and Hive read backslash escapes in it)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def sql_in(values: Iterable[str]) -> str:
+    """The parenthesised list of string literals an ``IN`` tests against."""
+    return "(" + ", ".join(sql_string(value) for value in values) + ")"
+
+
 def _count(condition: str) -> str:
     return f"COUNT(CASE WHEN {condition} THEN 1 END)"
 
@@ -46,7 +57,7 @@ def _label_counts(kept: str = "") -> str:
     ``kept`` selects (every row when empty); ``s`` is dim_sentiments."""
 
     def count(label: str) -> str:
-        is_label = f"s.sentiment_label = '{label}'"
+        is_label = f"s.sentiment_label = {sql_string(label)}"
         return _count(f"{kept} AND {is_label}" if kept else is_label)
 
     columns = [f"{count(label)} AS {label}_tweets" for label in LABEL_IDS_POSITIVE_FIRST]
@@ -63,6 +74,8 @@ def _average_score(score: str) -> str:
 _NOT_SPAM = not_spam_sql("f")
 _AVG_SENTIMENT = _average_score("f.sentiment_score")
 _AVG_SENTIMENT_NOT_SPAM = _average_score(f"CASE WHEN {_NOT_SPAM} THEN f.sentiment_score END")
+# "complaints and suggestions": what mart_top_feedback ranks, as its comment and v_top_feedback's say.
+TOP_FEEDBACK_WORDS = " and ".join(map(plural, TOP_FEEDBACK_TYPES))
 
 MARTS: Tuple[View, ...] = (
     View(
@@ -103,7 +116,7 @@ GROUP BY f.created_date, t.feedback_type, t.feedback_name""",
     ),
     View(
         "mart_top_feedback",
-        "The five most engaging complaints and suggestions per aspect, with their text (no spam or retweets)",
+        f"The five most engaging {TOP_FEEDBACK_WORDS} per aspect, with their text (no spam or retweets)",
         f"""
 SELECT aspect, aspect_name, feedback_type, feedback_rank, tweet_id, created_date, text, engagement_count,
   sentiment_score
@@ -117,7 +130,7 @@ FROM (
   JOIN {{db}}.bridge_tweet_aspects b ON b.tweet_id = e.tweet_id AND b.created_date = e.created_date
   JOIN {{db}}.dim_aspects a ON a.aspect_key = b.aspect_key
   JOIN {{db}}.fct_tweets f ON f.tweet_id = e.tweet_id AND f.created_date = e.created_date
-  WHERE e.feedback_type IN ('complaint', 'suggestion') AND {not_spam_sql("e")}
+  WHERE e.feedback_type IN {sql_in(TOP_FEEDBACK_TYPES)} AND {not_spam_sql("e")}
     AND s.tweet_type <> 'retweet'
 ) ranked
 WHERE feedback_rank <= 5""",

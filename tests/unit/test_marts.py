@@ -7,7 +7,9 @@ import re
 import pytest
 
 from tweets_etl.io.warehouse import WAREHOUSE_VIEWS, create_view_sql, sql_string
-from tweets_etl.marts import MARTS, not_spam, not_spam_sql
+from tweets_etl.marts import MARTS, not_spam, not_spam_sql, sql_in
+from tweets_etl.marts import sql_string as marts_sql_string
+from tweets_etl.report.bi_views import BI_VIEWS
 from tweets_etl.sentiment.base import LABEL_IDS, LABEL_IDS_POSITIVE_FIRST, SENTIMENT_LABELS, net_sentiment
 from tweets_etl.tables import TABLES
 
@@ -38,10 +40,20 @@ def test_every_view_has_a_comment_and_the_marts_are_the_documented_ones():
     ]
 
 
-def test_sql_strings_escape_quotes_and_backslashes():
-    assert sql_string("it's") == r"'it\'s'"
-    assert sql_string("a\\b") == r"'a\\b'"
-    assert sql_string("") == "''"
+@pytest.mark.parametrize("quote", [sql_string, marts_sql_string])
+def test_sql_strings_escape_quotes_and_backslashes(quote):
+    assert quote("it's") == r"'it\'s'"
+    assert quote("a\\b") == r"'a\\b'"
+    assert quote("") == "''"
+    assert sql_in(["it's", "b"]) == r"('it\'s', 'b')"
+
+
+def test_the_top_feedback_mart_and_its_bi_view_rank_complaints_and_suggestions():
+    mart = next(view for view in MARTS if view.name == "mart_top_feedback")
+    assert "WHERE e.feedback_type IN ('complaint', 'suggestion') AND" in mart.sql
+    assert mart.comment.startswith("The five most engaging complaints and suggestions per aspect")
+    bi_view = next(view for view in BI_VIEWS if view.name == "v_top_feedback")
+    assert bi_view.comment.startswith("The most engaging complaints and suggestions per aspect")
 
 
 def test_both_label_orders_hold_the_label_ids_of_dim_sentiments():

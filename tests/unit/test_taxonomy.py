@@ -9,7 +9,14 @@ import pytest
 import yaml
 
 from tweets_etl.errors import ConfigError
-from tweets_etl.taxonomy import Lexicon, check_with_java, java_problem, load_taxonomy
+from tweets_etl.taxonomy import (
+    REPORTED_FEEDBACK_TYPES,
+    TOP_FEEDBACK_TYPES,
+    Lexicon,
+    check_with_java,
+    java_problem,
+    load_taxonomy,
+)
 
 ASPECT_IDS = [
     "coding",
@@ -28,10 +35,22 @@ ASPECT_IDS = [
     "business_marketing",
 ]
 
+
+def _cue_type(type_id, phrase):
+    return {
+        "id": type_id,
+        "name": type_id.title(),
+        "description": f"Says {phrase}.",
+        "phrases": [phrase],
+        "when": [{"cues": True}],
+    }
+
+
+# The smallest file that loads: the feedback types the marts and the dashboard need, and a fallback.
 MINIMAL = {
     "version": 1,
     "feedback_types": {
-        "priority": ["complaint", "other"],
+        "priority": ["complaint", "suggestion", "question", "praise", "other"],
         "types": [
             {
                 "id": "complaint",
@@ -40,6 +59,9 @@ MINIMAL = {
                 "phrases": ["at capacity"],
                 "when": [{"cues": True}, {"sentiment": ["negative"], "has_aspect": True}],
             },
+            _cue_type("praise", "amazing"),
+            _cue_type("suggestion", "please add"),
+            _cue_type("question", "how do i"),
             {"id": "other", "name": "Other", "description": "The rest."},
         ],
     },
@@ -82,14 +104,85 @@ def test_the_shipped_taxonomy_loads_with_every_type_and_aspect(repo_root):
 
 def test_a_minimal_taxonomy_loads(tmp_path):
     taxonomy = load_taxonomy(_write(tmp_path, MINIMAL))
-    assert taxonomy.priority == ("complaint", "other")
+    assert taxonomy.priority == ("complaint", "suggestion", "question", "praise", "other")
     complaint = taxonomy.feedback_type("complaint")
     assert complaint.when[1].sentiment == ("negative",) and complaint.when[1].has_aspect is True
     assert [key for key, _ in taxonomy.lexicons()] == [
         "feedback_types.types[0] (complaint)",
+        "feedback_types.types[1] (praise)",
+        "feedback_types.types[2] (suggestion)",
+        "feedback_types.types[3] (question)",
         "aspects[0] (availability)",
         "spam.promo",
     ]
+
+
+def test_the_reported_feedback_types_are_the_shipped_ones_and_rank_a_subset():
+    assert REPORTED_FEEDBACK_TYPES == ("praise", "complaint", "suggestion", "question")
+    assert TOP_FEEDBACK_TYPES == ("complaint", "suggestion")
+
+
+def _without_type(data, type_id, *, renamed_to=None):
+    types = data["feedback_types"]["types"]
+    priority = data["feedback_types"]["priority"]
+    index = next(i for i, item in enumerate(types) if item["id"] == type_id)
+    if renamed_to:
+        types[index]["id"] = renamed_to
+        priority[priority.index(type_id)] = renamed_to
+    else:
+        del types[index]
+        priority.remove(type_id)
+
+
+@pytest.mark.parametrize("type_id", REPORTED_FEEDBACK_TYPES)
+def test_a_taxonomy_without_a_reported_feedback_type_is_refused_naming_it_and_the_fix(tmp_path, type_id):
+    path = _write(tmp_path, _broken(lambda d: _without_type(d, type_id)))
+    with pytest.raises(ConfigError) as raised:
+        load_taxonomy(path)
+    assert str(raised.value) == (
+        f"{path}: feedback_types.types is missing {type_id!r}, which the dashboard and the marts are built "
+        "around; keep that id and change its name, description, cues and rules freely"
+    )
+
+
+def test_renaming_complaints_id_is_refused_before_the_priority_list_is_read(tmp_path):
+    # The analyst renamed the id everywhere, as the file's ids invite: "Top complaints" would go empty.
+    path = _write(tmp_path, _broken(lambda d: _without_type(d, "complaint", renamed_to="problem")))
+    with pytest.raises(ConfigError, match=r"is missing 'complaint', which the dashboard and the marts"):
+        load_taxonomy(path)
+
+
+def test_every_missing_reported_type_is_named_in_one_sentence(tmp_path):
+    def drop_three(data):
+        for type_id in ("praise", "suggestion", "question"):
+            _without_type(data, type_id)
+
+    path = _write(tmp_path, _broken(drop_three))
+    with pytest.raises(ConfigError) as raised:
+        load_taxonomy(path)
+    assert str(raised.value) == (
+        f"{path}: feedback_types.types is missing 'praise', 'suggestion' and 'question', which the "
+        "dashboard and the marts are built around; keep those ids and change their name, description, "
+        "cues and rules freely"
+    )
+
+
+def test_types_beyond_the_reported_ones_may_be_added_and_the_fallback_renamed(tmp_path):
+    def extend(data):
+        data["feedback_types"]["types"].insert(4, _cue_type("bug_report", "bug"))
+        data["feedback_types"]["priority"].insert(0, "bug_report")
+        _without_type(data, "other", renamed_to="everything_else")
+
+    taxonomy = load_taxonomy(_write(tmp_path, _broken(extend)))
+    assert [item.id for item in taxonomy.feedback_types] == [
+        "complaint",
+        "praise",
+        "suggestion",
+        "question",
+        "bug_report",
+        "everything_else",
+    ]
+    assert taxonomy.fallback == "everything_else"
 
 
 # (phrase, lowercased text, whether the phrase's lexicon pattern matches it)
@@ -239,15 +332,15 @@ def _broken(mutate):
             "feedback_types.priority is missing 'complaint'; list every feedback type once",
         ),
         (
-            lambda d: d["feedback_types"]["priority"].insert(0, "praise"),
-            "feedback_types.priority names 'praise', which is not in feedback_types.types",
+            lambda d: d["feedback_types"]["priority"].insert(0, "news_promo"),
+            "feedback_types.priority names 'news_promo', which is not in feedback_types.types",
         ),
         (
             lambda d: d["feedback_types"]["priority"].reverse(),
             "feedback_types.types (other).when is empty; only the fallback type",
         ),
         (
-            lambda d: d["feedback_types"]["types"][1].update(when=[{"has_link": True}]),
+            lambda d: d["feedback_types"]["types"][-1].update(when=[{"has_link": True}]),
             "feedback_types.types (other).when must be empty",
         ),
         (

@@ -16,7 +16,7 @@ from typing import Dict, List, Tuple
 
 from tweets_etl.config import identifier
 from tweets_etl.io.warehouse import create_view_sql
-from tweets_etl.marts import is_spam_sql
+from tweets_etl.marts import TOP_FEEDBACK_WORDS, is_spam_sql
 from tweets_etl.tables import View
 
 _TWEET_COLUMNS = f"""
@@ -126,7 +126,7 @@ BI_VIEWS: Tuple[View, ...] = (
     ),
     View(
         "v_top_feedback",
-        "The most engaging complaints and suggestions per aspect (top 5 each; no spam, no retweets)",
+        f"The most engaging {TOP_FEEDBACK_WORDS} per aspect (top 5 each; no spam, no retweets)",
         "SELECT aspect_name AS `Aspect`, feedback_type AS `Feedback Type`, feedback_rank AS `Rank`,"
         " tweet_id AS `Tweet ID`, created_date AS `Tweet Date`, text AS `Text`,"
         " engagement_count AS `Engagements`, sentiment_score AS `Sentiment Score`\nFROM {db}.mart_top_feedback",

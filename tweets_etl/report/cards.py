@@ -17,6 +17,7 @@ from tweets_etl.report.periods import NOT_JUDGED_NAME
 from tweets_etl.report.svg import NEGATIVE, NEUTRAL, POSITIVE, UNSCORED, Bar, Slice, esc
 from tweets_etl.sentiment.base import LABEL_IDS
 from tweets_etl.sentiment.base import UNSCORED as UNSCORED_LABEL
+from tweets_etl.taxonomy import COMPLAINT, PRAISE, QUESTION, SUGGESTION, TOP_FEEDBACK_TYPES, plural
 
 LABEL_COLORS = {
     "positive": POSITIVE,
@@ -40,13 +41,15 @@ NOT_JUDGED_NOTE = (
     f"{NOT_JUDGED_NAME.lower()}: loaded without the enrich stage; "
     "`tweets-etl run --stages enrich,model,check` judges them"
 )
+# The reported types (load_taxonomy requires them) and the shipped file's others; a type an analyst
+# added or renamed is drawn in OTHER_COLOR.
 FEEDBACK_COLORS = {
-    "praise": POSITIVE,
-    "complaint": NEGATIVE,
-    "suggestion": "#e0a100",
-    "question": "#2563eb",
+    PRAISE: POSITIVE,
+    COMPLAINT: NEGATIVE,
+    SUGGESTION: "#e0a100",
+    QUESTION: "#2563eb",
     "news_promo": "#8b5cf6",
-    "other": "#b8c0c8",
+    "other": OTHER_COLOR,
 }
 TYPE_COLORS = {"original": "#2563eb", "retweet": "#93b4f5", "quote": "#8b5cf6", "reply": "#14b8a6"}
 DEVICE_NOTE = "unknown: X stopped sending the posting client in late 2022"
@@ -181,7 +184,7 @@ def feedback_over_time(data: Dict[str, Any]) -> str:
     ]
     chart = svg.stacked_columns([b["label"] for b in buckets], series, width=860, height=240)
     keys = legend((s.name, s.color) for s in series)
-    note = f"tweets per {timeline['grain']}: praise, complaints, suggestions, questions, news"
+    note = f"tweets per {timeline['grain']} by feedback type"
     return card("Feedback types over time", chart, "feedback_timeline", note=note, size="wide", extra=keys)
 
 
@@ -249,8 +252,9 @@ def frustrates_and_pleases(data: Dict[str, Any], count: int = 3) -> str:
             return f'<p class="muted">{esc(none)}</p>'
         listed = "".join(
             f'<li class="{tone}"><div class="row"><strong>{esc(r["aspect_name"])}</strong><span class="net">net '
-            f'{fmt.signed(r["net_sentiment"])}</span></div><span class="muted">{fmt.count(r["tweets"])} tweets · '
-            f"{fmt.count(r['complaints'])} complaints · {fmt.count(r['suggestions'])} suggestions</span></li>"
+            f'{fmt.signed(r["net_sentiment"])}</span></div><span class="muted">{fmt.count(r["tweets"])} tweets'
+            + "".join(f" · {fmt.count(r[plural(kind)])} {plural(kind)}" for kind in TOP_FEEDBACK_TYPES)
+            + "</span></li>"
             for r in rows
         )
         return f'<ol class="ranked">{listed}</ol>'
@@ -267,12 +271,11 @@ def frustrates_and_pleases(data: Dict[str, Any], count: int = 3) -> str:
 
 
 def feedback_examples(data: Dict[str, Any], aspects_shown: int = 4, per_aspect: int = 2) -> str:
-    """Top complaints and suggestions: the aspects with the most of each, with their most engaging tweets."""
+    """Top complaints and suggestions (:data:`~tweets_etl.taxonomy.TOP_FEEDBACK_TYPES`): the aspects with
+    the most of each, with their most engaging tweets."""
     columns = []
-    for kind, title, counter in (
-        ("complaint", "Top complaints", "complaints"),
-        ("suggestion", "Top suggestions", "suggestions"),
-    ):
+    for kind in TOP_FEEDBACK_TYPES:
+        counter = plural(kind)
         examples = [item for item in data["top_feedback"] if item["feedback_type"] == kind]
         by_aspect: Dict[str, List[Dict[str, Any]]] = {}
         for item in examples:
@@ -281,22 +284,16 @@ def feedback_examples(data: Dict[str, Any], aspects_shown: int = 4, per_aspect: 
             (a for a in data["aspects"] if a[counter] > 0 and a["aspect"] in by_aspect),
             key=lambda a: (-a[counter], a["aspect"]),
         )[:aspects_shown]
-        bars = [
-            Bar(
-                a["aspect_name"],
-                a[counter],
-                NEGATIVE if kind == "complaint" else FEEDBACK_COLORS["suggestion"],
-            )
-            for a in ranked
-        ]
+        bars = [Bar(a["aspect_name"], a[counter], FEEDBACK_COLORS.get(kind, OTHER_COLOR)) for a in ranked]
         chart = svg.hbar(bars, width=560, label_width=150, unit=counter) if bars else empty()
         shown: Set[str] = set()  # a tweet about several aspects is quoted once, under the first
         blocks = "".join(_aspect_examples(a, by_aspect[a["aspect"]], per_aspect, shown) for a in ranked)
         columns.append(
-            f'<div><h4>{esc(title)}</h4><figure class="chart" data-chart="{kind}_aspects">{chart}</figure>{blocks}</div>'
+            f'<div><h4>Top {esc(counter)}</h4><figure class="chart" data-chart="{kind}_aspects">{chart}</figure>{blocks}</div>'
         )
-    note = "aspects with the most complaints and suggestions, with their most engaging tweets (no retweets, no spam)"
-    return f'<section class="card full"><h3>Complaints and suggestions</h3><p class="note">{esc(note)}</p><div class="split">{"".join(columns)}</div></section>'
+    kinds = " and ".join(plural(kind) for kind in TOP_FEEDBACK_TYPES)
+    note = f"aspects with the most {kinds}, with their most engaging tweets (no retweets, no spam)"
+    return f'<section class="card full"><h3>{esc(kinds.capitalize())}</h3><p class="note">{esc(note)}</p><div class="split">{"".join(columns)}</div></section>'
 
 
 def _aspect_examples(

@@ -24,6 +24,7 @@ from tweets_etl.marts import not_spam
 from tweets_etl.reference_data import UNKNOWN_MEMBER
 from tweets_etl.report.periods import DASHBOARD_LABELS, NOT_JUDGED_NAME, bucket_timeline, trend_windows
 from tweets_etl.sentiment.base import net_sentiment
+from tweets_etl.taxonomy import REPORTED_FEEDBACK_TYPES, plural
 
 
 @dataclass(frozen=True)
@@ -364,7 +365,8 @@ def _trending(uses: DataFrame, summary: Dict[str, Any], options: ReportOptions) 
 
 
 def aspect_sentiment(spark: SparkSession, db: str, kept: DataFrame) -> List[Dict[str, Any]]:
-    """Per aspect: tweets, sentiment counts, average and net sentiment, and feedback type counts."""
+    """Per aspect: tweets, sentiment counts, average and net sentiment, and a count per reported
+    feedback type (``complaints``: its :func:`~tweets_etl.taxonomy.plural`)."""
     tweets = kept.select("tweet_id", "created_date", "sentiment_label", "sentiment_score", "feedback_type")
     rows = (
         spark.table(f"{db}.bridge_tweet_aspects")
@@ -382,8 +384,8 @@ def aspect_sentiment(spark: SparkSession, db: str, kept: DataFrame) -> List[Dict
             F.avg("sentiment_score").alias("avg_sentiment"),
             *_label_counts(),
             *[
-                F.count(F.when(F.col("feedback_type") == kind, 1)).alias(f"{kind}s")
-                for kind in ("complaint", "suggestion", "praise", "question")
+                F.count(F.when(F.col("feedback_type") == kind, 1)).alias(plural(kind))
+                for kind in REPORTED_FEEDBACK_TYPES
             ],
         )
         .collect()
@@ -397,7 +399,7 @@ def aspect_sentiment(spark: SparkSession, db: str, kept: DataFrame) -> List[Dict
 
 
 def top_feedback(spark: SparkSession, db: str, per_aspect: int) -> List[Dict[str, Any]]:
-    """Example complaints and suggestions per aspect from mart_top_feedback (never spam or retweets)."""
+    """Example tweets per aspect and top feedback type, from mart_top_feedback (no spam, no retweets)."""
     rows = (
         spark.table(f"{db}.mart_top_feedback")
         .where(F.col("feedback_rank") <= per_aspect)

@@ -3,7 +3,12 @@
 ``load_taxonomy(path)`` reads and validates the file (``conf/taxonomy.yaml`` by default, see
 ``config.taxonomy_path``) and returns a frozen :class:`Taxonomy`. Every mistake (an unknown key, an
 empty lexicon, a regex that does not compile, a duplicate id, a feedback type missing from the
-priority list) is a :class:`~tweets_etl.errors.ConfigError` that names the file, the key and the fix.
+priority list, one of :data:`REPORTED_FEEDBACK_TYPES` missing) is a
+:class:`~tweets_etl.errors.ConfigError` that names the file, the key and the fix.
+
+Analysts may rename, add or drop feedback types, with one exception: the marts and the dashboard count
+and rank :data:`REPORTED_FEEDBACK_TYPES` by id, so those ids must stay (their names, descriptions, cues
+and rules are free to change).
 
 Matching (done natively in Spark by :mod:`tweets_etl.transforms.classify`) is on lowercased text:
 
@@ -36,6 +41,12 @@ from tweets_etl.errors import ConfigError, first_line
 from tweets_etl.taxonomy.patterns import java_problem, lexicon_pattern, python_regex
 
 SENTIMENT_VALUES = ("negative", "neutral", "positive", "unscored")
+# The feedback type ids the warehouse's marts and the dashboard are built around; load_taxonomy refuses
+# a file without one of them. The dashboard counts each per aspect, and colours them.
+PRAISE, COMPLAINT, SUGGESTION, QUESTION = "praise", "complaint", "suggestion", "question"
+REPORTED_FEEDBACK_TYPES = (PRAISE, COMPLAINT, SUGGESTION, QUESTION)
+# Of those, the ones mart_top_feedback ranks example tweets of, and the dashboard shows as "Top ...".
+TOP_FEEDBACK_TYPES = (COMPLAINT, SUGGESTION)
 SPAM_REASONS = (
     "many_hashtags",
     "many_mentions",
@@ -48,6 +59,12 @@ _ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _PHRASE = re.compile(r"^[^*\s]+\*?(?:\s+[^*\s]+\*?)*$")
 # Texts on which a regex that can match zero characters (x*, ^, \b alone) shows it.
 _EMPTY_PROBES = ("", "a", "ab cd", "0", ".", "#a @b")
+
+
+def plural(type_id: str) -> str:
+    """How the marts' comments and the dashboard name many tweets of a feedback type ("complaints"),
+    and the key the dashboard's per-aspect counts use for it."""
+    return f"{type_id}s"
 
 
 @dataclass(frozen=True)
@@ -229,6 +246,7 @@ class _Reader:
             for index, item in enumerate(self.sequence(types_section["types"], "feedback_types.types"))
         )
         self.unique([item.id for item in types], "feedback_types.types")
+        self.reported_types(types)
         priority = self.priority(types_section["priority"], types)
         aspects = tuple(
             self.aspect(item, f"aspects[{index}]")
@@ -288,6 +306,20 @@ class _Reader:
                     )
             sentiment = tuple(values)
         return Condition(item.get("cues"), sentiment, item.get("has_aspect"), item.get("has_link"))
+
+    def reported_types(self, types: Sequence[FeedbackType]) -> None:
+        known = {item.id for item in types}
+        missing = [type_id for type_id in REPORTED_FEEDBACK_TYPES if type_id not in known]
+        if missing:
+            one = len(missing) == 1
+            quoted = [repr(type_id) for type_id in missing]
+            ids = quoted[0] if one else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+            raise self.fail(
+                "feedback_types.types",
+                f"is missing {ids}, which the dashboard and the marts are built around; keep "
+                f"{'that id' if one else 'those ids'} and change {'its' if one else 'their'} name, "
+                "description, cues and rules freely",
+            )
 
     def priority(self, raw: Any, types: Sequence[FeedbackType]) -> Tuple[str, ...]:
         order = [

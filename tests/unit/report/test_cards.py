@@ -1,4 +1,5 @@
-"""Cards for data the sample rarely holds (tweets not judged yet), and how the two files are written."""
+"""Cards for data the sample rarely holds (tweets not judged yet), the feedback types the cards are
+built around, and how the two files are written."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from lxml import html
 
 from tests.unit.report.dashboard_data import make_data
 from tweets_etl.report.build import write_report
+from tweets_etl.report.cards import FEEDBACK_COLORS, OTHER_COLOR
 from tweets_etl.report.page import render_dashboard
+from tweets_etl.report.svg import NEGATIVE, POSITIVE
+from tweets_etl.taxonomy import REPORTED_FEEDBACK_TYPES, TOP_FEEDBACK_TYPES
 
 
 def figure(page: str, name: str):
@@ -98,3 +102,31 @@ def test_the_hashtag_card_shows_five_at_most():
     data["top_hashtags"] = [{"hashtag": f"tag{n}", "tweets": 20 - n} for n in range(8)]
     card = card_of(render_dashboard(data), "top_hashtags")
     assert card.xpath("./h3")[0].text_content() == "Top 5 hashtags" and len(marks(card)) == 5
+
+
+def test_every_reported_feedback_type_has_a_colour_of_its_own():
+    colors = [FEEDBACK_COLORS[type_id] for type_id in REPORTED_FEEDBACK_TYPES]
+    assert len(set(colors)) == len(colors) and OTHER_COLOR not in colors
+    assert (FEEDBACK_COLORS["praise"], FEEDBACK_COLORS["complaint"]) == (POSITIVE, NEGATIVE)
+
+
+def test_the_top_feedback_card_has_a_column_per_top_type_in_its_colour():
+    page = render_dashboard(make_data())
+    section = figure(page, "complaint_aspects").xpath("ancestor::section")[0]
+    assert section.xpath("./h3")[0].text_content() == "Complaints and suggestions"
+    for type_id, title, aspect in (
+        ("complaint", "Top complaints", "Availability"),
+        ("suggestion", "Top suggestions", "Coding"),
+    ):
+        column = card_of(page, f"{type_id}_aspects")
+        assert column.xpath("./h4")[0].text_content() == title
+        bars = marks(figure(page, f"{type_id}_aspects"))
+        assert [bar.get("fill") for bar in bars] == [FEEDBACK_COLORS[type_id]] * len(bars)
+        assert column.xpath(".//h5")[0].text_content() == aspect
+    assert TOP_FEEDBACK_TYPES == ("complaint", "suggestion")
+
+
+def test_what_frustrates_counts_each_aspects_complaints_and_suggestions():
+    page = html.fromstring(render_dashboard(make_data()))
+    frustrates = page.xpath('//li[@class="bad"]')[0].text_content()
+    assert frustrates.endswith("30 tweets · 20 complaints · 1 suggestions")
