@@ -18,7 +18,7 @@ from pyspark.sql import types as T
 
 from tweets_etl.config import identifier
 from tweets_etl.errors import TweetsEtlError
-from tweets_etl.marts import MARTS
+from tweets_etl.marts import MARTS, sql_string
 from tweets_etl.tables import RAW_VIEWS, TABLES, Table, View
 
 log = logging.getLogger(__name__)
@@ -32,11 +32,6 @@ WAREHOUSE_VIEWS = (*RAW_VIEWS, *MARTS)
 
 class SchemaDriftError(TweetsEtlError):
     """A table in Hive, or a DataFrame about to be written, does not match the data dictionary."""
-
-
-def sql_string(text: str) -> str:
-    """``text`` as a quoted SQL string literal (Spark and Hive read backslash escapes in it)."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def create_table_sql(db: str, table: Table, table_format: str, name: Optional[str] = None) -> str:
