@@ -121,7 +121,7 @@ INT_TWEETS_ENRICHED = _table(
     column(
         "feedback_type",
         S,
-        "praise, complaint, suggestion, question, news_promo or other (conf/taxonomy.yaml)",
+        "the feedback type's id in conf/taxonomy.yaml: praise, complaint, suggestion, question and others",
     ),
     column(
         "aspects", STRINGS, "what the tweet is about: coding, education, accuracy, availability, pricing, ..."
@@ -268,7 +268,9 @@ DIM_FEEDBACK_TYPES = _table(
     "dim_feedback_types",
     "What kind of feedback a tweet is (conf/taxonomy.yaml); feedback_type_key -1 is unknown",
     column("feedback_type_key", L, "surrogate key: xxhash64 of feedback_type"),
-    column("feedback_type", S, "praise, complaint, suggestion, question, news_promo, other"),
+    column(
+        "feedback_type", S, "id in conf/taxonomy.yaml: praise, complaint, suggestion, question and others"
+    ),
     column("feedback_name", S, "display name"),
     column("description", S, "what counts as this type"),
     column("sort_order", INT, "display order"),
