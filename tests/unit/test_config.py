@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tweets_etl.cli import parse_overrides
-from tweets_etl.config import identifier, load_config
+from tweets_etl.config import Config, identifier, load_config
 from tweets_etl.errors import ConfigError
 
 CONF = str(Path(__file__).resolve().parents[2] / "conf")
@@ -278,3 +280,21 @@ def test_a_cluster_mode_config_outside_spark_submit_is_refused_before_any_jvm(tm
     assert err.count("\n") == 0, err
     assert "spark.submit.deployMode: cluster" in err and "make submit ENV=cloudera" in err
     assert not (tmp_path / "var" / "metastore").exists()
+
+
+def test_base_yaml_and_the_code_defaults_agree_key_for_key(repo_root):
+    """conf/base.yaml documents every setting with its default; the dataclasses hold the same defaults
+    for code that builds a Config (or a CollectRequest, a SampleSpec) without the file. Neither may drift."""
+    base = yaml.safe_load((repo_root / "conf" / "base.yaml").read_text(encoding="utf-8"))
+    code = dataclasses.asdict(Config())
+    sections = {name: value for name, value in code.items() if isinstance(value, dict)}
+
+    assert set(base) == set(code) - {"env", "conf_dir"}
+    for section, defaults in sections.items():
+        written = {
+            key: tuple(value) if isinstance(value, list) else value for key, value in base[section].items()
+        }
+        assert written == defaults, section
+    assert {key: base[key] for key in set(base) - set(sections)} == {
+        key: code[key] for key in set(base) - set(sections)
+    }
