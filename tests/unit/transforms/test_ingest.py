@@ -1,7 +1,7 @@
 """parse_raw_lines: every raw line becomes accepted tweets or quarantined rows with a reason code.
 
-Pages are written inline in the shape of real X API v2 search and filtered-stream responses
-(see ../shared/data/x_api_v2_pages/kpop.jsonl), so these tests never need the shared data.
+Pages are written inline with tests.raw_pages, in the shape of real X API v2 search and
+filtered-stream responses, so these tests never need the shared data.
 
 Each test declares its raw file at module level (``raw_file``); the module parses every file in
 one Spark pass, as a batch would, and each test reads the records of its own file. Files cannot
@@ -14,39 +14,19 @@ import copy
 import json
 import re
 from datetime import datetime, timezone
-from typing import Any, Dict, List
+from typing import Dict, List
 
 import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
 from tests.frames import in_order
+from tests.raw_pages import ADA, BOB, ORIGINAL, RETRIEVED, TWARC, page, tweet
 from tweets_etl.transforms.ingest import REJECT_REASONS, parse_raw_lines
 
 pytestmark = pytest.mark.spark
 
 BATCH = "b0123456789abcdef"
-RETRIEVED = "2022-12-05T10:00:00+00:00"
-TWARC = {
-    "url": "https://api.x.com/2/tweets/search/recent?query=chatgpt&max_results=100",
-    "version": "0.1.0",
-    "retrieved_at": RETRIEVED,
-    "producer": "tweets-etl collect",
-    "query_id": "3f2a9c0d1e4b",
-}
-
-ADA = {
-    "id": "1433267766912557062",
-    "username": "ada_codes",
-    "name": "Ada",
-    "created_at": "2021-09-02T03:17:52.000Z",
-    "location": "London",
-    "description": "Kpop \U0001f3b6 and prompts",
-    "verified": False,
-    "protected": False,
-    "public_metrics": {"followers_count": 4, "following_count": 90, "tweet_count": 67, "listed_count": 0},
-}
-BOB = dict(ADA, id="902035056", username="bob_gpt", name="Bob")
 LONDON = {
     "id": "3eb2c704fe8a50cb",
     "full_name": "London, England",
@@ -56,36 +36,7 @@ LONDON = {
     "place_type": "city",
     "geo": {"type": "Feature", "bbox": [-0.51, 51.28, 0.33, 51.69], "properties": {}},
 }
-ORIGINAL = {
-    "id": "1598000000000000100",
-    "text": "ChatGPT wrote a whole Python script for me #ChatGPT",
-    "author_id": "902035056",
-    "created_at": "2022-12-01T08:00:00.000Z",
-}
 REPLIED_TO = dict(ORIGINAL, id="1598000000000000200", text="Is ChatGPT down for anyone else?")
-
-
-def tweet(tweet_id: str, text: str = "ChatGPT is at capacity again", **fields: Any) -> Dict[str, Any]:
-    base = {
-        "id": tweet_id,
-        "text": text,
-        "created_at": "2022-12-05T09:59:00.000Z",
-        "author_id": ADA["id"],
-        "conversation_id": tweet_id,
-        "lang": "en",
-        "possibly_sensitive": False,
-        "public_metrics": {"retweet_count": 1, "reply_count": 0, "like_count": 3, "quote_count": 0},
-    }
-    base.update(fields)
-    return base
-
-
-def page(tweets: Any, **parts: Any) -> str:
-    """One raw line: an API response page with the provenance stamp."""
-    body: Dict[str, Any] = {"data": tweets}
-    body.update(parts)
-    body.setdefault("__twarc", TWARC)
-    return json.dumps(body, ensure_ascii=False)
 
 
 FILES: Dict[str, List[str]] = {}

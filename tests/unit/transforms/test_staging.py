@@ -8,6 +8,7 @@ another: parsing is per line and staging is per record.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, List
@@ -16,7 +17,9 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
+from tests import raw_pages
 from tests.frames import in_order
+from tests.raw_pages import RETRIEVED, page
 from tweets_etl.transforms.ingest import REJECT_REASONS, parse_raw_lines
 from tweets_etl.transforms.staging import (
     dedupe_tweets,
@@ -28,33 +31,17 @@ from tweets_etl.transforms.staging import (
 pytestmark = pytest.mark.spark
 
 UTC = timezone.utc
-TWARC = {
-    "url": "https://api.x.com/2/tweets/search/recent?query=chatgpt",
-    "retrieved_at": "2022-12-05T10:00:00+00:00",
-}
-ADA = {
-    "id": "1433267766912557062",
-    "username": "ada_codes",
-    "name": "Ada",
-    "description": "Prompts &amp; poems &lt;3",
-    "location": "London",
-    "public_metrics": {"followers_count": 4, "following_count": 90, "tweet_count": 67, "listed_count": 0},
-}
-BOB = {"id": "902035056", "username": "bob_gpt", "name": "Bob"}
-ORIGINAL_ID = "1598000000000000100"
-
-
-def tweet(tweet_id: str, text: str = "ChatGPT is at capacity again", **fields: Any) -> Dict[str, Any]:
-    base = {
-        "id": tweet_id,
-        "text": text,
-        "created_at": "2022-12-05T09:59:00.000Z",
-        "author_id": ADA["id"],
-        "lang": "en",
-        "public_metrics": {"retweet_count": 1, "reply_count": 0, "like_count": 3, "quote_count": 0},
-    }
-    base.update(fields)
-    return {key: value for key, value in base.items() if value is not None}
+TWARC = {"url": "https://api.x.com/2/tweets/search/recent?query=chatgpt", "retrieved_at": RETRIEVED}
+# Staging's users carry only what its tests read: Ada's bio HTML-escaped, as the API sends it
+# (test_html_entities_are_unescaped_once), and Bob nothing but who he is
+# (test_metrics_and_author_attributes_stay_null_when_absent).
+PROFILE = ("id", "username", "name", "description", "location", "public_metrics")
+ADA = dict({key: raw_pages.ADA[key] for key in PROFILE}, description="Prompts &amp; poems &lt;3")
+BOB = {key: raw_pages.BOB[key] for key in ("id", "username", "name")}
+ORIGINAL_ID = raw_pages.ORIGINAL["id"]
+# Staging's tweets have no conversation_id or possibly_sensitive, and a field a test gives as None is
+# left out of the tweet (lang, created_at, public_metrics missing), not sent as null.
+tweet = functools.partial(raw_pages.tweet, omit_none=True, conversation_id=None, possibly_sensitive=None)
 
 
 PAGES: Dict[str, str] = {}
@@ -62,7 +49,7 @@ PAGES: Dict[str, str] = {}
 
 def case(name: str, data: List[Dict[str, Any]], **includes: Any) -> str:
     """Declare a search page holding ``data`` (and ``includes``), staged as raw file ``name``."""
-    PAGES[name] = json.dumps({"data": data, "includes": includes, "__twarc": TWARC}, ensure_ascii=False)
+    PAGES[name] = page(data, includes=includes, __twarc=TWARC)
     return name
 
 
@@ -352,7 +339,7 @@ def test_created_at_falls_back_to_the_snowflake_id(spark, staged):
 def test_a_tweet_without_any_creation_time_is_quarantined(spark):
     """No created_at that reads as a time, and an id from before 2010, which holds none."""
     undated = tweet("20", "just setting up my twttr", created_at="March 2006")
-    line = json.dumps({"data": [undated], "__twarc": TWARC})
+    line = page([undated], __twarc=TWARC)
     lines = spark.createDataFrame([(line, "undated.jsonl")], "value string, source_file string")
 
     records = flatten_records(parse_raw_lines(lines, batch_id="b1"))
