@@ -8,14 +8,13 @@ test_keys.py, these tests are about which members exist and what they hold.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any, Dict, List, Optional
+from typing import Any, List, Optional
 
 import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
-from tests.frames import in_order
-from tweets_etl.tables import STG_TWEETS
+from tests.frames import in_order, stg_rows
 from tweets_etl.transforms.dimensions import (
     build_dim_dates,
     build_dim_hashtags,
@@ -34,16 +33,6 @@ T1 = datetime(2022, 12, 5, 10, tzinfo=UTC)
 T2 = datetime(2022, 12, 6, 10, tzinfo=UTC)
 T3 = datetime(2022, 12, 9, 10, tzinfo=UTC)
 ADA, BOB, CAROL = "1433267766912557062", "902035056", "335141638"
-
-
-def stg(spark, *rows: Dict[str, Any]):
-    """stg_tweets rows: unspecified columns are null, list columns empty, as stage_tweets leaves them."""
-    defaults: Dict[str, Any] = {"hashtags": [], "mentions": [], "urls": [], "media_types": []}
-    records = []
-    for number, row in enumerate(rows, start=1):
-        values = {**defaults, "tweet_id": str(1598000000000000000 + number), **row}
-        records.append(tuple(values.get(name) for name in STG_TWEETS.columns))
-    return spark.createDataFrame(records, STG_TWEETS.schema)
 
 
 def keyed(spark, schema: str, rows: List[tuple], key: str, *natural: str):
@@ -98,7 +87,7 @@ def expected_users(spark, rows: List[tuple]):
 
 @pytest.fixture(scope="module")
 def first_users(spark):
-    batch = stg(
+    batch = stg_rows(
         spark,
         seen(ADA, T1, "ada_old", 10, author_location="London"),
         seen(ADA, T2, "ada_codes", 12, author_location="London"),
@@ -124,7 +113,7 @@ def test_dim_users_takes_the_latest_attributes_and_the_first_sighting(spark, fir
 
 
 def test_dim_users_merge_keeps_the_earliest_first_seen_and_the_latest_attributes(spark, first_users):
-    later = stg(
+    later = stg_rows(
         spark, seen(ADA, T3, "ada_codes", 15), seen(CAROL, T3, "carol", 1), seen(None, T3, None, None)
     )
 
@@ -144,7 +133,7 @@ def test_dim_users_merge_keeps_the_earliest_first_seen_and_the_latest_attributes
 
 
 def test_dim_users_loading_an_older_batch_later_does_not_roll_attributes_back(spark, first_users):
-    older = stg(spark, seen(ADA, datetime(2022, 12, 1, tzinfo=UTC), "ada_1990", 2))
+    older = stg_rows(spark, seen(ADA, datetime(2022, 12, 1, tzinfo=UTC), "ada_1990", 2))
 
     merged = build_dim_users(older, first_users)
 
@@ -161,7 +150,7 @@ def test_dim_users_loading_an_older_batch_later_does_not_roll_attributes_back(sp
 
 
 def test_dim_users_same_instant_goes_to_the_snapshot_with_more_tweets(spark):
-    batch = stg(
+    batch = stg_rows(
         spark,
         seen(ADA, T1, "ada_before", 10, author_tweet_count=67),
         seen(ADA, T1, "ada_after", 11, author_tweet_count=68),
@@ -174,7 +163,7 @@ def test_dim_users_same_instant_goes_to_the_snapshot_with_more_tweets(spark):
 
 
 def test_dim_users_merging_the_same_batch_again_changes_nothing(spark, first_users):
-    batch = stg(
+    batch = stg_rows(
         spark, seen(ADA, T3, "ada_codes", 15), seen(CAROL, T3, "carol", 1), seen(None, T3, None, None)
     )
     once = build_dim_users(batch, first_users)
@@ -190,7 +179,7 @@ HASHTAG_SCHEMA = "hashtag_key bigint, hashtag string, first_seen_date date"
 
 
 def test_dim_hashtags_has_each_tag_once_with_its_first_day_merged_with_the_existing(spark):
-    first = stg(
+    first = stg_rows(
         spark,
         {"hashtags": ["chatgpt", "ai"], "created_date": date(2022, 12, 5)},
         {"hashtags": ["chatgpt"], "created_date": date(2022, 12, 3)},
@@ -198,7 +187,7 @@ def test_dim_hashtags_has_each_tag_once_with_its_first_day_merged_with_the_exist
         {"hashtags": [], "created_date": date(2022, 12, 1)},
     )
     existing = build_dim_hashtags(first)
-    second = stg(spark, {"hashtags": ["ai", "openai"], "created_date": date(2022, 12, 4)})
+    second = stg_rows(spark, {"hashtags": ["ai", "openai"], "created_date": date(2022, 12, 4)})
 
     merged = build_dim_hashtags(second, existing)
 
@@ -218,8 +207,8 @@ def test_dim_hashtags_has_each_tag_once_with_its_first_day_merged_with_the_exist
 
 
 def test_dim_sources_parses_each_label_once_and_keeps_existing_labels(spark):
-    existing = build_dim_sources(stg(spark, {"source": "Buffer"}))
-    batch = stg(
+    existing = build_dim_sources(stg_rows(spark, {"source": "Buffer"}))
+    batch = stg_rows(
         spark,
         {"source": "Twitter for iPhone"},
         {"source": "Twitter for iPhone"},
@@ -271,7 +260,7 @@ def expected_locations(spark, rows: List[tuple]):
 
 @pytest.fixture(scope="module")
 def location_batch(spark):
-    return stg(
+    return stg_rows(
         spark,
         # A tagged place wins over the author's profile text.
         {**LONDON_PLACE, "author_location": "Paris"},
@@ -323,8 +312,8 @@ def test_dim_languages_has_the_seed_list_plus_every_code_seen(spark):
         [("en", "English"), ("ja", "Japanese"), ("und", "Undetermined")],
         "language_code string, language_name string",
     )
-    existing = build_dim_languages(seed, stg(spark, {"lang": "qht"}))
-    batch = stg(spark, {"lang": "en"}, {"lang": "xx-new"}, {"lang": "und"}, {"lang": None})
+    existing = build_dim_languages(seed, stg_rows(spark, {"lang": "qht"}))
+    batch = stg_rows(spark, {"lang": "en"}, {"lang": "xx-new"}, {"lang": "und"}, {"lang": None})
 
     merged = build_dim_languages(seed, batch, existing)
 

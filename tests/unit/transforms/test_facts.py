@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timezone
 from typing import Any, Dict
 
@@ -10,9 +11,9 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from tests.frames import in_order
+from tests.frames import in_order, stg_rows
 from tweets_etl.reference_data import TWEET_TYPE_DESCRIPTIONS
-from tweets_etl.tables import FCT_TWEETS, STG_TWEETS, UNKNOWN_KEY
+from tweets_etl.tables import FCT_TWEETS, INT_TWEETS_ENRICHED, STG_TWEETS, UNKNOWN_KEY
 from tweets_etl.transforms.dimensions import (
     build_dim_dates,
     build_dim_hashtags,
@@ -33,44 +34,11 @@ UTC = timezone.utc
 
 # What the enrich stage says of each tweet (int_tweets_enriched); the fact joins it to stg_tweets.
 ENRICHMENT = T.StructType(
-    [
-        *[
-            T.StructField(name, T.DoubleType())
-            for name in (
-                "sentiment_compound",
-                "sentiment_positive",
-                "sentiment_neutral",
-                "sentiment_negative",
-            )
-        ],
-        *[
-            T.StructField(name, T.StringType())
-            for name in ("sentiment_label", "sentiment_band", "feedback_type")
-        ],
-        T.StructField("aspects", T.ArrayType(T.StringType())),
-        T.StructField("spam_reasons", T.ArrayType(T.StringType())),
-        T.StructField("is_spam", T.BooleanType()),
-    ]
+    [field for field in INT_TWEETS_ENRICHED.schema.fields if field.name not in STG_TWEETS.columns]
 )
 INPUT_SCHEMA = T.StructType(STG_TWEETS.schema.fields + ENRICHMENT.fields)
-
-
-def stg(spark, *rows: Dict[str, Any]):
-    """Enriched tweet rows: unspecified columns are null, list columns empty, as the stages leave them."""
-    defaults: Dict[str, Any] = {
-        "hashtags": [],
-        "mentions": [],
-        "urls": [],
-        "media_types": [],
-        "has_media": False,
-        "aspects": [],
-        "spam_reasons": [],
-    }
-    records = []
-    for number, row in enumerate(rows, start=1):
-        values = {**defaults, "tweet_id": str(1598000000000000000 + number), **row}
-        records.append(tuple(values.get(name) for name in INPUT_SCHEMA.fieldNames()))
-    return spark.createDataFrame(records, INPUT_SCHEMA)
+# Rows that hold both halves; has_media is false unless a row sets it, as the stages leave it.
+enriched_rows = functools.partial(stg_rows, schema=INPUT_SCHEMA, has_media=False)
 
 
 def fct_of(batch):
@@ -95,7 +63,7 @@ def metrics(likes, retweets, replies, quotes, impressions) -> Dict[str, Any]:
 
 
 def test_engagement_is_the_sum_of_interactions_and_its_rate_needs_impressions(spark):
-    batch = stg(
+    batch = enriched_rows(
         spark,
         {"tweet_id": "1", **metrics(3, 1, 0, 1, 50)},
         {"tweet_id": "2", **metrics(10, 5, 5, 0, 40)},
@@ -128,7 +96,7 @@ def test_a_retweet_carries_no_interaction_measures_of_its_own(spark):
     # X API v2 gives a retweet its original's public metrics (retweet_count is the original's, the
     # others 0): summed with the original's own row they would count its engagement twice.
     measures = ("like_count", "retweet_count", "reply_count", "quote_count", "bookmark_count")
-    batch = stg(
+    batch = enriched_rows(
         spark,
         {"tweet_id": "1", "tweet_type": "original", **metrics(10, 845, 2, 1, 400), "bookmark_count": 3},
         {"tweet_id": "2", "tweet_type": "retweet", **metrics(0, 845, 0, 0, 0), "bookmark_count": 0},
@@ -158,7 +126,7 @@ def test_a_retweet_carries_no_interaction_measures_of_its_own(spark):
 
 
 def test_fact_counts_flags_and_columns(spark):
-    batch = stg(
+    batch = enriched_rows(
         spark,
         {
             "tweet_id": "1",
@@ -198,7 +166,7 @@ def test_fact_counts_flags_and_columns(spark):
 
 
 def test_a_tweet_without_its_enrichment_keeps_its_fact_row_on_unknown_members(spark):
-    batch = stg(
+    batch = enriched_rows(
         spark,
         {"tweet_id": "1", "sentiment_band": "positive", "feedback_type": "praise", "aspects": ["coding"]},
         {"tweet_id": "2", "sentiment_band": "negative", "feedback_type": "complaint", "aspects": ["pricing"]},
@@ -225,7 +193,7 @@ def build_key(spark, natural: str) -> int:
 @pytest.fixture(scope="module")
 def star_batch(spark):
     at = datetime(2022, 12, 5, 10, tzinfo=UTC)
-    return stg(
+    return enriched_rows(
         spark,
         {
             "tweet_id": "1",
