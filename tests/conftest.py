@@ -37,6 +37,14 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def shipped_taxonomy():
+    """The taxonomy the package ships, conf/taxonomy.yaml, loaded once."""
+    from tweets_etl.taxonomy import load_taxonomy
+
+    return load_taxonomy(REPO / "conf" / "taxonomy.yaml")
+
+
+@pytest.fixture(scope="session")
 def spark_var_dir(tmp_path_factory) -> Path:
     """The var dir of the test session's Spark: its Derby metastore and warehouse live here."""
     return tmp_path_factory.mktemp("spark-var")

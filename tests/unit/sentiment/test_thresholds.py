@@ -32,7 +32,6 @@ from tweets_etl.sentiment.base import (
 )
 from tweets_etl.sentiment.transformer import score_in_batches
 from tweets_etl.tables import DIM_SENTIMENTS
-from tweets_etl.taxonomy import load_taxonomy
 
 SHIPPED = (DEFAULT_THRESHOLDS, PLAIN_VADER_THRESHOLDS, TRANSFORMER_THRESHOLDS)
 
@@ -121,15 +120,13 @@ def test_the_transformer_publishes_its_own_ranges():
     assert sentiment_ranges() == (SENTIMENT_LABELS, SENTIMENT_BANDS)
 
 
-def test_dim_sentiments_is_rebuilt_when_the_backend_changes_and_only_then(repo_root):
+def test_dim_sentiments_is_rebuilt_when_the_backend_changes_and_only_then(shipped_taxonomy):
     from tweets_etl.stages import _reference_dimensions
-
-    taxonomy = load_taxonomy(repo_root / "conf" / "taxonomy.yaml")
 
     def sentiment_fingerprint(thresholds):
         [content] = [
             content
-            for table, _, content in _reference_dimensions(None, taxonomy, thresholds)
+            for table, _, content in _reference_dimensions(None, shipped_taxonomy, thresholds)
             if table == DIM_SENTIMENTS
         ]
         return seeds.fingerprint(content)

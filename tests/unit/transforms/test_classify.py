@@ -13,7 +13,7 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
 from tweets_etl.tables import INT_TWEETS_ENRICHED, STG_TWEETS
-from tweets_etl.taxonomy import SPAM_REASONS, load_taxonomy
+from tweets_etl.taxonomy import SPAM_REASONS
 from tweets_etl.transforms.classify import (
     aspects_column,
     classify_text,
@@ -26,11 +26,6 @@ from tweets_etl.transforms.enrich import JUDGEMENT_COLUMNS, judge_tweets
 from tweets_etl.transforms.sentiment import with_sentiment
 
 pytestmark = pytest.mark.spark
-
-
-@pytest.fixture(scope="module")
-def taxonomy(repo_root):
-    return load_taxonomy(repo_root / "conf" / "taxonomy.yaml")
 
 
 def _transform(df, fn, taxonomy):
@@ -100,25 +95,25 @@ def cases(spark):
     return spark.createDataFrame(rows, "tweet_id string, text string, sentiment_label string")
 
 
-def test_feedback_types_follow_the_taxonomy_rules(spark, cases, taxonomy):
+def test_feedback_types_follow_the_taxonomy_rules(spark, cases, shipped_taxonomy):
     expected = spark.createDataFrame(
         [(str(index), text, label, kind) for index, (text, label, kind, _) in enumerate(CASES)],
         "tweet_id string, text string, sentiment_label string, feedback_type string",
     )
-    actual = _transform(cases, with_feedback_type, taxonomy)
+    actual = _transform(cases, with_feedback_type, shipped_taxonomy)
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
-def test_aspects_are_every_matching_aspect_and_never_null(spark, cases, taxonomy):
+def test_aspects_are_every_matching_aspect_and_never_null(spark, cases, shipped_taxonomy):
     expected = spark.createDataFrame(
         [(str(index), text, label, aspects) for index, (text, label, _, aspects) in enumerate(CASES)],
         "tweet_id string, text string, sentiment_label string, aspects array<string>",
     )
-    actual = _transform(cases, with_aspects, taxonomy)
+    actual = _transform(cases, with_aspects, shipped_taxonomy)
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
-def test_sentiment_decides_between_praise_complaint_and_other(spark, taxonomy):
+def test_sentiment_decides_between_praise_complaint_and_other(spark, shipped_taxonomy):
     text = "ChatGPT answers my coding questions"  # no cue words, one aspect
     df = spark.createDataFrame(
         [(label, text) for label in ("positive", "negative", "neutral", None)],
@@ -126,7 +121,7 @@ def test_sentiment_decides_between_praise_complaint_and_other(spark, taxonomy):
     )
     result = {
         row.sentiment_label: row.feedback_type
-        for row in _transform(df, with_feedback_type, taxonomy).collect()
+        for row in _transform(df, with_feedback_type, shipped_taxonomy).collect()
     }
     assert result == {"positive": "praise", "negative": "complaint", "neutral": "other", None: "other"}
 
@@ -181,17 +176,19 @@ WHOLE_WORD_CASES = [
 ]
 
 
-def test_taxonomy_regexes_match_whole_words_only(spark, taxonomy):
+def test_taxonomy_regexes_match_whole_words_only(spark, shipped_taxonomy):
     df = spark.createDataFrame([(text,) for text, _, _, _ in WHOLE_WORD_CASES], "text string")
     text = classify_text(F.col("text"))
     cues = F.array_compact(
-        F.array(*[F.when(match, F.lit(type_id)) for type_id, match in cue_columns(text, taxonomy).items()])
+        F.array(
+            *[F.when(match, F.lit(type_id)) for type_id, match in cue_columns(text, shipped_taxonomy).items()]
+        )
     )
     actual = df.select(
         "text",
         cues.alias("cues"),
-        aspects_column(text, taxonomy).alias("aspects"),
-        text.rlike(taxonomy.spam.promo.pattern).alias("promo_terms"),
+        aspects_column(text, shipped_taxonomy).alias("aspects"),
+        text.rlike(shipped_taxonomy.spam.promo.pattern).alias("promo_terms"),
     )
     expected = spark.createDataFrame(
         WHOLE_WORD_CASES, "text string, cues array<string>, aspects array<string>, promo_terms boolean"
@@ -199,10 +196,10 @@ def test_taxonomy_regexes_match_whole_words_only(spark, taxonomy):
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
-def test_feedback_type_needs_sentiment_first(spark, taxonomy):
+def test_feedback_type_needs_sentiment_first(spark, shipped_taxonomy):
     df = spark.createDataFrame([("hi",)], "text string")
     with pytest.raises(ValueError, match="apply with_sentiment first"):
-        with_feedback_type(df, taxonomy=taxonomy)
+        with_feedback_type(df, taxonomy=shipped_taxonomy)
 
 
 SPAM_SCHEMA = (
@@ -213,104 +210,126 @@ NOW = datetime(2023, 2, 1, 12, 0, 0)
 OLD = NOW - timedelta(days=900)
 
 
+def spam_row(
+    tweet_id,
+    text,
+    *,
+    author_id,
+    hashtags=(),
+    mentions=(),
+    urls=(),
+    created_at=NOW,
+    author_created_at=OLD,
+    author_tweet_count=900,
+    reasons=(),
+):
+    """A row of SPAM_SCHEMA, then the spam reasons expected for it: unless told otherwise, a tweet
+    posted at NOW without hashtags, mentions or links, by an old account with 900 tweets."""
+
+    def listed(values):
+        return None if values is None else list(values)
+
+    return (
+        tweet_id,
+        text,
+        listed(hashtags),
+        listed(mentions),
+        listed(urls),
+        author_id,
+        created_at,
+        author_created_at,
+        author_tweet_count,
+        list(reasons),
+    )
+
+
 def _spam_rows():
     tags = [f"tag{number}" for number in range(11)]
     people = [f"user{number}" for number in range(6)]
-    # tweet_id, text, hashtags, mentions, urls, author_id, created_at, author_created_at, tweet count, reasons
+    young = NOW - timedelta(days=3)
     return [
-        ("1", "ChatGPT helped me fix a bug today", [], [], [], "a1", NOW, OLD, 900, []),
-        ("2", " ".join(f"#{tag}" for tag in tags), tags, [], [], "a2", NOW, OLD, 900, ["many_hashtags"]),
-        (
+        spam_row("1", "ChatGPT helped me fix a bug today", author_id="a1"),
+        spam_row(
+            "2", " ".join(f"#{tag}" for tag in tags), author_id="a2", hashtags=tags, reasons=["many_hashtags"]
+        ),
+        spam_row(
             "3",
             " ".join(f"@{who}" for who in people) + " look",
-            [],
-            people,
-            [],
-            "a3",
-            NOW,
-            OLD,
-            900,
-            ["many_mentions"],
+            author_id="a3",
+            mentions=people,
+            reasons=["many_mentions"],
         ),
-        (
+        spam_row(
             "4",
             "https://t.co/abc #ChatGPT @OpenAI 👇",
-            ["chatgpt"],
-            ["openai"],
-            ["https://x.io/a"],
-            "a4",
-            NOW,
-            OLD,
-            900,
-            ["link_only"],
+            author_id="a4",
+            hashtags=["chatgpt"],
+            mentions=["openai"],
+            urls=["https://x.io/a"],
+            reasons=["link_only"],
         ),
-        (
+        spam_row(
             "5",
             "Free ChatGPT guide at https://t.co/1",
-            [],
-            [],
-            ["https://x.io/1"],
-            "a5",
-            NOW,
-            OLD,
-            900,
-            ["repeated_text"],
+            author_id="a5",
+            urls=["https://x.io/1"],
+            reasons=["repeated_text"],
         ),
-        (
+        spam_row(
             "6",
             "free chatgpt guide at https://t.co/2",
-            [],
-            [],
-            ["https://x.io/2"],
-            "a5",
-            NOW,
-            OLD,
-            900,
-            ["repeated_text"],
+            author_id="a5",
+            urls=["https://x.io/2"],
+            reasons=["repeated_text"],
         ),
-        (
+        spam_row(
             "7",
             "@bob Free ChatGPT guide at https://t.co/3",
-            [],
-            ["bob"],
-            ["https://x.io/3"],
-            "a5",
-            NOW,
-            OLD,
-            900,
-            ["repeated_text"],
+            author_id="a5",
+            mentions=["bob"],
+            urls=["https://x.io/3"],
+            reasons=["repeated_text"],
         ),
-        ("8", "Free ChatGPT guide at https://t.co/4", [], [], ["https://x.io/4"], "a6", NOW, OLD, 900, []),
-        ("9", "GIVEAWAY! Follow + RT to win an airdrop", [], [], [], "a7", NOW, OLD, 900, ["promo_terms"]),
-        (
+        spam_row("8", "Free ChatGPT guide at https://t.co/4", author_id="a6", urls=["https://x.io/4"]),
+        spam_row("9", "GIVEAWAY! Follow + RT to win an airdrop", author_id="a7", reasons=["promo_terms"]),
+        spam_row(
             "10",
             "ChatGPT is wild",
-            [],
-            [],
-            [],
-            "a8",
-            NOW,
-            NOW - timedelta(days=3),
-            20000,
-            ["young_prolific_account"],
+            author_id="a8",
+            author_created_at=young,
+            author_tweet_count=20000,
+            reasons=["young_prolific_account"],
         ),
-        ("11", "ChatGPT is wild", [], [], [], "a9", NOW, NOW - timedelta(days=3), 40, []),
-        ("12", None, None, None, None, None, None, None, None, []),
+        spam_row("11", "ChatGPT is wild", author_id="a9", author_created_at=young, author_tweet_count=40),
+        # Nothing known at all.
+        spam_row(
+            "12",
+            None,
+            author_id=None,
+            hashtags=None,
+            mentions=None,
+            urls=None,
+            created_at=None,
+            author_created_at=None,
+            author_tweet_count=None,
+        ),
         # Three copies, but over two days: repeated_text counts per UTC day, so none is flagged.
-        ("13", "My ChatGPT prompt pack is out", [], [], [], "a10", NOW, OLD, 900, []),
-        ("14", "My ChatGPT prompt pack is out", [], [], [], "a10", NOW, OLD, 900, []),
-        ("15", "My ChatGPT prompt pack is out", [], [], [], "a10", NOW - timedelta(hours=13), OLD, 900, []),
+        spam_row("13", "My ChatGPT prompt pack is out", author_id="a10"),
+        spam_row("14", "My ChatGPT prompt pack is out", author_id="a10"),
+        spam_row(
+            "15", "My ChatGPT prompt pack is out", author_id="a10", created_at=NOW - timedelta(hours=13)
+        ),
     ]
 
 
-def test_spam_flags_name_each_reason_and_never_drop_a_row(spark, taxonomy):
+def test_spam_flags_name_each_reason_and_never_drop_a_row(spark, shipped_taxonomy):
     rows = _spam_rows()
     df = spark.createDataFrame([row[:-1] for row in rows], SPAM_SCHEMA)
     expected = spark.createDataFrame(
         [(*row[:-1], row[-1], bool(row[-1])) for row in rows],
         f"{SPAM_SCHEMA}, spam_reasons array<string>, is_spam boolean",
     )
-    actual = _transform(df, with_spam_flags, taxonomy)
+    actual = _transform(df, with_spam_flags, shipped_taxonomy)
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
     assert {reason for row in rows for reason in row[-1]} == set(SPAM_REASONS)  # every reason is exercised
 
@@ -340,22 +359,22 @@ def _read_chatgpt_csv(folder):
 
 
 @pytest.mark.slow
-def test_every_real_chatgpt_tweet_is_scored_and_classified(spark, shared_data, taxonomy):
+def test_every_real_chatgpt_tweet_is_scored_and_classified(spark, shared_data, shipped_taxonomy):
     rows = _read_chatgpt_csv(shared_data / "chatgpt_tweets_csv")
     df = spark.createDataFrame(
         rows,
         "tweet_id string, created_at timestamp, text string, hashtags array<string>, mentions array<string>, "
         "urls array<string>, author_id string, author_created_at timestamp, author_tweet_count bigint",
     )
-    one_by_one = _one_by_one(df, taxonomy).cache()
+    one_by_one = _one_by_one(df, shipped_taxonomy).cache()
     # The enrich stage judges each distinct text once: on real tweets it must agree row for row.
     assert_df_equality(
-        judge_tweets(df, taxonomy=taxonomy), one_by_one, ignore_row_order=True, ignore_nullable=True
+        judge_tweets(df, taxonomy=shipped_taxonomy), one_by_one, ignore_row_order=True, ignore_nullable=True
     )
     result = one_by_one.collect()
     assert len(result) == len(rows) > 18000
-    type_ids = {item.id for item in taxonomy.feedback_types}
-    aspect_ids = {aspect.id for aspect in taxonomy.aspects}
+    type_ids = {item.id for item in shipped_taxonomy.feedback_types}
+    aspect_ids = {aspect.id for aspect in shipped_taxonomy.aspects}
     labels, types, aspects, spam = Counter(), Counter(), Counter(), Counter()
     for row in result:
         assert row.sentiment_label in ("negative", "neutral", "positive", "unscored")
@@ -383,18 +402,18 @@ def _one_by_one(df, taxonomy):
     )
 
 
-def test_judging_each_distinct_text_once_gives_the_row_wise_result(spark, taxonomy):
+def test_judging_each_distinct_text_once_gives_the_row_wise_result(spark, shipped_taxonomy):
     rows = [row[:-1] for row in _spam_rows()]
     # Feedback cases, a retweet-like copy of one of them by other authors, an empty text.
     rows += [
-        (f"c{number}", text, [], [], [], f"c{number % 3}", NOW, OLD, 900)
+        spam_row(f"c{number}", text, author_id=f"c{number % 3}")[:-1]
         for number, (text, _, _, _) in enumerate(CASES + CASES[:2])
     ]
-    rows.append(("e1", "", [], [], [], "a1", NOW, OLD, 900))
+    rows.append(spam_row("e1", "", author_id="a1")[:-1])
     df = spark.createDataFrame(rows, SPAM_SCHEMA)
     assert_df_equality(
-        judge_tweets(df, taxonomy=taxonomy),
-        _one_by_one(df, taxonomy),
+        judge_tweets(df, taxonomy=shipped_taxonomy),
+        _one_by_one(df, shipped_taxonomy),
         ignore_row_order=True,
         ignore_nullable=True,
     )

@@ -144,8 +144,7 @@ def test_with_sentiment_labels_at_the_backends_thresholds(spark):
     assert tuple(by_backend["plain-vader"]) == ("positive", "positive")
 
 
-def test_enrichment_labels_at_the_backends_thresholds(spark, repo_root):
-    from tweets_etl.taxonomy import load_taxonomy
+def test_enrichment_labels_at_the_backends_thresholds(spark, shipped_taxonomy):
     from tweets_etl.transforms.enrich import judge_tweets
 
     now = datetime(2023, 2, 1, 12, 0, 0)
@@ -154,8 +153,7 @@ def test_enrichment_labels_at_the_backends_thresholds(spark, repo_root):
         "tweet_id string, text string, hashtags array<string>, mentions array<string>, urls array<string>, "
         "author_id string, created_at timestamp, author_created_at timestamp, author_tweet_count bigint",
     )
-    taxonomy = load_taxonomy(repo_root / "conf" / "taxonomy.yaml")
-    judged = judge_tweets(df, taxonomy=taxonomy, backend="plain-vader").first()
+    judged = judge_tweets(df, taxonomy=shipped_taxonomy, backend="plain-vader").first()
     assert (judged.sentiment_label, judged.sentiment_band) == ("positive", "positive")
 
 
