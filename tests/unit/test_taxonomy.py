@@ -419,23 +419,21 @@ def test_a_regex_with_java_unicode_classes_loads(tmp_path):
         ("we should shut chatgpt down now", False),
     ],
 )
-def test_availability_reads_chatgpt_down_asked_or_stated(repo_root, text, matches):
-    taxonomy = load_taxonomy(repo_root / "conf" / "taxonomy.yaml")
-    availability = next(aspect for aspect in taxonomy.aspects if aspect.id == "availability")
+def test_availability_reads_chatgpt_down_asked_or_stated(shipped_taxonomy, text, matches):
+    availability = next(aspect for aspect in shipped_taxonomy.aspects if aspect.id == "availability")
     assert (re.search(availability.lexicon.pattern, text) is not None) is matches
 
 
-def test_the_shipped_regexes_have_no_java_problem(repo_root):
-    taxonomy = load_taxonomy(repo_root / "conf" / "taxonomy.yaml")
-    lexicons = taxonomy.lexicons()
+def test_the_shipped_regexes_have_no_java_problem(shipped_taxonomy):
+    lexicons = shipped_taxonomy.lexicons()
     assert [
         (key, regex) for key, lexicon in lexicons for regex in lexicon.regexes if java_problem(regex)
     ] == []
 
 
 @pytest.mark.spark
-def test_java_compiles_every_pattern_of_the_shipped_taxonomy(spark, repo_root):
-    check_with_java(load_taxonomy(repo_root / "conf" / "taxonomy.yaml"), spark)
+def test_java_compiles_every_pattern_of_the_shipped_taxonomy(spark, shipped_taxonomy):
+    check_with_java(shipped_taxonomy, spark)
 
 
 @pytest.mark.spark
