@@ -13,13 +13,7 @@ from tweets_etl.reference_data import UNKNOWN_MEMBER
 from tweets_etl.report.format import count, signed
 from tweets_etl.report.periods import NOT_JUDGED_NAME
 from tweets_etl.sentiment.base import LABEL_IDS_POSITIVE_FIRST, net_sentiment
-from tweets_etl.tables import (
-    BRIDGE_TWEET_HASHTAGS,
-    DIM_HASHTAGS,
-    DIM_USERS,
-    FCT_TWEETS,
-    STG_TWEETS,
-)
+from tweets_etl.tables import BRIDGE_TWEET_HASHTAGS, DIM_HASHTAGS, DIM_USERS, FCT_TWEETS, STG_TWEETS
 
 SUMMARY_TABLES = (FCT_TWEETS, STG_TWEETS, DIM_USERS, DIM_HASHTAGS, BRIDGE_TWEET_HASHTAGS)
 # What the summary calls tweets modelled without the enrich stage (on the dimensions' unknown member).
